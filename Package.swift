@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every target shares: strict Swift 6 and explicit `any` for existentials.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A plugin is a target under `Sources/Plugins/<name>/` that depends on Core only.
+func plugin(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
+    .target(
+        name: name,
+        dependencies: ["CrashpipeCore"] + dependencies,
+        path: "Sources/Plugins/\(name)",
+        swiftSettings: strict
+    )
+}
+
+let package = Package(
+    name: "crashpipe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "crashpipe", targets: ["crashpipe"]),
+        .library(name: "CrashpipeCore", targets: ["CrashpipeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "CrashpipeCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Core",
+            swiftSettings: strict
+        ),
+        plugin("Minidump"),
+        .target(
+            name: "Bundled",
+            dependencies: ["CrashpipeCore", "Minidump"],
+            path: "Sources/Plugins/Bundled",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "crashpipe",
+            dependencies: [
+                "CrashpipeCore", "Bundled", "Minidump",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/crashpipe",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [],
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CrashpipeCoreTests",
+            dependencies: ["CrashpipeCore", "Bundled", "TestSupport"],
+            path: "Tests/CrashpipeCoreTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MinidumpTests",
+            dependencies: ["CrashpipeCore", "Minidump", "Bundled", "TestSupport"],
+            path: "Tests/MinidumpTests",
+            resources: [],
+            swiftSettings: strict
+        ),
+    ]
+)

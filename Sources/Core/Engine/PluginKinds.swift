@@ -1,0 +1,28 @@
+/// Plugins that are not pipeline stages themselves but are used by stages: per-CPU unwinders,
+/// demanglers and symbol sources. Each is registered by name in the ``PluginRegistry``.
+
+/// Turns a mangled symbol of one language into a readable name.
+public protocol Demangler: Sendable {
+    /// The language name pipelines use ("itanium", "rust", "swift", "msvc", "objc").
+    var language: String { get }
+    /// Whether `symbol` looks like this language's mangling (cheap: prefix checks).
+    func recognizes(_ symbol: String) -> Bool
+    /// The readable name, or nil when `symbol` is not valid in this mangling.
+    func demangle(_ symbol: String, options: DemangleOptions) -> String?
+}
+
+/// How much of a demangled name to show.
+public struct DemangleOptions: Sendable, Hashable {
+    /// Keep parameter lists.
+    public var parameters: Bool
+    /// Keep return types and other decorations; false gives the "simplified" form.
+    public var full: Bool
+
+    public init(parameters: Bool = true, full: Bool = false) {
+        self.parameters = parameters
+        self.full = full
+    }
+
+    public static let complete = DemangleOptions(parameters: true, full: true)
+    public static let nameOnly = DemangleOptions(parameters: false, full: false)
+}

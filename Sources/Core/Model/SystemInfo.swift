@@ -1,0 +1,41 @@
+/// The machine and operating system a crash happened on.
+public struct SystemInfo: Sendable, Codable, Hashable {
+    public var os: OS
+    /// Version as `major.minor.build` ("5.1.2600", "4.9.60").
+    public var osVersion: String
+    /// The service pack (Windows), kernel build string (Linux) or build number (macOS).
+    public var osBuild: String?
+    public var cpu: CPU
+    /// "GenuineIntel family 6 model 13 stepping 8", or a CPU model string where known.
+    public var cpuInfo: String?
+    public var cpuCount: Int
+    /// The CPU vendor string (x86) or implementer (ARM), when known.
+    public var cpuVendor: String?
+    public var cpuFamily: UInt32?
+    public var cpuModel: UInt32?
+    public var cpuStepping: UInt32?
+    /// CPU microcode version, when the dump records it.
+    @OptionalHex public var cpuMicrocodeVersion: UInt64?
+    /// The values as stored by the dump format, for output that must show them.
+    public var rawCPU: UInt32?
+    public var rawOS: UInt32?
+
+    public init(os: OS, osVersion: String, osBuild: String? = nil, cpu: CPU, cpuInfo: String? = nil,
+                cpuCount: Int, cpuVendor: String? = nil, cpuFamily: UInt32? = nil, cpuModel: UInt32? = nil,
+                cpuStepping: UInt32? = nil, cpuMicrocodeVersion: UInt64? = nil, rawCPU: UInt32? = nil,
+                rawOS: UInt32? = nil) {
+        self.os = os
+        self.osVersion = osVersion
+        self.osBuild = osBuild
+        self.cpu = cpu
+        self.cpuInfo = cpuInfo
+        self.cpuCount = cpuCount
+        self.cpuVendor = cpuVendor
+        self.cpuFamily = cpuFamily
+        self.cpuModel = cpuModel
+        self.cpuStepping = cpuStepping
+        self.cpuMicrocodeVersion = cpuMicrocodeVersion
+        self.rawCPU = rawCPU
+        self.rawOS = rawOS
+    }
+}

@@ -1,0 +1,12 @@
+import CrashpipeCore
+import Minidump
+
+/// The plugins that ship with crashpipe, registered explicitly: adding a plugin is one line
+/// here. Hosts (the CLI, the server, tests) call ``registry()`` and pass the value around.
+public enum Bundled {
+    public static func registry() throws -> PluginRegistry {
+        var registry = PluginRegistry()
+        try MinidumpPlugin.register(in: &registry)
+        return registry
+    }
+}

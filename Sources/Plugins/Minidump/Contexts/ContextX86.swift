@@ -1,0 +1,79 @@
+import CrashpipeCore
+
+/// The 32-bit x86 CPU context (Microsoft CONTEXT for x86, Breakpad MDRawContextX86): 716 bytes,
+/// followed in newer dumps by XSTATE data, which is kept as the size only.
+public struct ContextX86: Sendable {
+    /// CONTEXT_i386: the CPU bit of `contextFlags`.
+    public static let cpuFlag: UInt32 = 0x0001_0000
+    public static let size = 716
+
+    public var contextFlags: UInt32
+    public var debugRegisters: [UInt32]          // dr0, dr1, dr2, dr3, dr6, dr7
+    public var floatSave: [UInt32]               // control..data_selector (7 words)
+    public var floatRegisterArea: [UInt8]        // 80 bytes
+    public var cr0NpxState: UInt32
+    public var segments: [UInt32]                // gs, fs, es, ds
+    public var integer: [UInt32]                 // edi, esi, ebx, edx, ecx, eax
+    public var control: [UInt32]                 // ebp, eip, cs, eflags, esp, ss
+    public var extendedRegisters: [UInt8]        // 512 bytes
+    /// Bytes beyond the classic structure (XSTATE, CET).
+    public var extraSize: Int
+
+    static let floatNames = ["control_word", "status_word", "tag_word", "error_offset",
+                             "error_selector", "data_offset", "data_selector"]
+
+    public init(parsing data: ByteView, endian: Endian) throws(ParseError) {
+        var r = ByteReader(data, endian: endian, context: "x86 context")
+        contextFlags = try r.u32()
+        debugRegisters = try (0..<6).map { _ throws(ParseError) in try r.u32() }
+        floatSave = try (0..<7).map { _ throws(ParseError) in try r.u32() }
+        floatRegisterArea = try r.bytes(80)
+        cr0NpxState = try r.u32()
+        segments = try (0..<4).map { _ throws(ParseError) in try r.u32() }
+        integer = try (0..<6).map { _ throws(ParseError) in try r.u32() }
+        control = try (0..<6).map { _ throws(ParseError) in try r.u32() }
+        extendedRegisters = try r.bytes(512)
+        extraSize = data.count - Self.size
+    }
+
+    /// The register layout unwinders see: names as Breakpad's CFI uses them.
+    public static let layout = RegisterLayout(
+        cpu: .x86,
+        names: ["eip", "esp", "ebp", "ebx", "esi", "edi", "eax", "ecx", "edx", "eflags"],
+        instructionPointer: "eip", stackPointer: "esp", framePointer: "ebp")
+
+    public var eax: UInt32 { integer[5] }
+    public var ecx: UInt32 { integer[4] }
+    public var edx: UInt32 { integer[3] }
+    public var ebx: UInt32 { integer[2] }
+    public var esi: UInt32 { integer[1] }
+    public var edi: UInt32 { integer[0] }
+    public var ebp: UInt32 { control[0] }
+    public var eip: UInt32 { control[1] }
+    public var eflags: UInt32 { control[3] }
+    public var esp: UInt32 { control[4] }
+
+    public var registers: RegisterContext {
+        var context = RegisterContext(layout: Self.layout)
+        let values: [(String, UInt32)] = [("eip", eip), ("esp", esp), ("ebp", ebp), ("ebx", ebx), ("esi", esi),
+                                          ("edi", edi), ("eax", eax), ("ecx", ecx), ("edx", edx), ("eflags", eflags)]
+        for (name, value) in values { context[name] = UInt64(value) }
+        return context
+    }
+
+    public func dump(to out: inout DumpPrinter) {
+        typealias P = DumpPrinter
+        var fields: [(String, String)] = [("context_flags", P.hex(contextFlags))]
+        for (name, value) in zip(["dr0", "dr1", "dr2", "dr3", "dr6", "dr7"], debugRegisters) {
+            fields.append((name, P.hex(value)))
+        }
+        for (name, value) in zip(Self.floatNames, floatSave) { fields.append(("float_save.\(name)", P.hex(value))) }
+        fields.append(("float_save.register_area[80]", "0x" + hexDigits(floatRegisterArea, uppercase: false)))
+        fields.append(("float_save.cr0_npx_state", P.hex(cr0NpxState)))
+        for (name, value) in zip(["gs", "fs", "es", "ds"], segments) { fields.append((name, P.hex(value))) }
+        for (name, value) in zip(["edi", "esi", "ebx", "edx", "ecx", "eax"], integer) { fields.append((name, P.hex(value))) }
+        for (name, value) in zip(["ebp", "eip", "cs", "eflags", "esp", "ss"], control) { fields.append((name, P.hex(value))) }
+        fields.append(("extended_registers[512]", "0x" + hexDigits(extendedRegisters, uppercase: false)))
+        out.block("MDRawContextX86", fields)
+    }
+}
