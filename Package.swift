@@ -68,10 +68,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CLITests",
+            dependencies: ["crashpipe", "CrashpipeCore", "TestSupport"],
+            path: "Tests/CLITests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "MinidumpTests",
             dependencies: ["CrashpipeCore", "Minidump", "Bundled", "TestSupport"],
             path: "Tests/MinidumpTests",
-            resources: [],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,23 @@
+/// The pipelines shipped in `pipelines/`, compiled in so that `crashpipe` runs on a fresh
+/// machine with no files beside it. A test keeps these identical to the files.
+public enum EmbeddedPipelines {
+    /// File name (as in `pipelines/`) to YAML text.
+    public static let files: [String: String] = [
+        "inspect.yaml": inspect,
+    ]
+
+    /// The pipeline `crashpipe process` uses when none is given.
+    public static let defaultName = "inspect.yaml"
+
+    static let inspect = """
+        # Reads a minidump and reports what is in it: system info, crash reason and address,
+        # the crashing thread, all threads with their registers, modules with debug and code ids,
+        # annotations and Linux streams. No symbols, no stack walking.
+        version: 1
+        name: inspect
+        description: read a minidump and report everything it contains
+        stages:
+          - use: minidump
+
+        """
+}

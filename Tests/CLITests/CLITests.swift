@@ -1,0 +1,147 @@
+import CrashpipeCore
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the real `crashpipe` executable, as a user would.
+struct CLITests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built `crashpipe` next to the test bundle.
+    static let executable: String = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        // On macOS the tests run inside an .xctest bundle; the products are beside it.
+        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("crashpipe").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("crashpipe").path
+    }()
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = Fixtures.repository
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a large output cannot fill the pipe and block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static let inventory: [String: [String: Any]] = {
+        let json = try? Fixtures.json("INVENTORY.json") as? [String: Any]
+        return json?["minidumps"] as? [String: [String: Any]] ?? [:]
+    }()
+
+    static let dumps: [String] = inventory.keys.sorted()
+
+    /// `crashpipe dump` and `crashpipe process --pipeline pipelines/inspect.yaml` succeed on every
+    /// inventoried dump, and what they print agrees with the inventory.
+    @Test(arguments: dumps)
+    func dumpAndInspectAgreeWithInventory(_ path: String) throws {
+        let facts = Self.inventory[path]!
+        let fixture = Fixtures.path(path)
+
+        let text = try Self.run(["dump", fixture])
+        #expect(text.status == 0, "dump failed: \(text.stderr)")
+        #expect(text.stdout.hasPrefix("MDRawHeader\n"))
+
+        let dump = try Self.run(["dump", "--json", fixture])
+        #expect(dump.status == 0, "dump --json failed: \(dump.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        let directory = try #require(document["directory"] as? [[String: Any]])
+        let names = directory.map { ($0["type"] as? String) == "0x0" ? "0x0" : $0["name"] as? String ?? "?" }
+        #expect(names == facts["streams"] as? [String])
+
+        let processed = try Self.run(["process", fixture, "--pipeline", "pipelines/inspect.yaml", "--format", "json"])
+        #expect(processed.status == 0, "process failed: \(processed.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(processed.stdout.utf8)) as? [String: Any])
+        let modules = report["modules"] as? [[String: Any]] ?? []
+        let expected = facts["modules"] as? [[String: Any]] ?? []
+        #expect(modules.count == expected.count)
+        for (module, fact) in zip(modules, expected) {
+            #expect(module["code_file"] as? String == fact["name"] as? String)
+            #expect(module["base"] as? String == fact["base"] as? String)
+            #expect(module["size"] as? String == fact["size"] as? String)
+            #expect(module["debug_id"] as? String == fact["debug_id"] as? String)
+        }
+        let threads = report["threads"] as? [[String: Any]] ?? []
+        #expect(threads.count == facts["threads"] as? Int ?? 0)
+        if let exception = facts["exception"] as? [String: Any] {
+            let crash = try #require(report["crash"] as? [String: Any])
+            #expect(crash["code"] as? String == exception["code"] as? String)
+            #expect(crash["instruction_address"] as? String == exception["address"] as? String)
+        } else {
+            #expect(report["crash"] == nil)
+        }
+        if let arch = facts["arch"] as? String {
+            let system = try #require(report["system"] as? [String: Any])
+            #expect(system["cpu"] as? String == (arch == "arm64_old" ? "arm64" : arch))
+        }
+
+        let human = try Self.run(["process", fixture])
+        #expect(human.status == 0, "process (human) failed: \(human.stderr)")
+        #expect(human.stdout.contains("Loaded modules:"))
+    }
+
+    @Test func exitCodesAndOneLineErrors() throws {
+        let missing = try Self.run(["dump", "/nonexistent/file.dmp"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/file.dmp"))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+
+        let junkPath = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-junk-\(getpid()).dmp").path
+        try Data("this is not a minidump".utf8).write(to: URL(fileURLWithPath: junkPath))
+        defer { try? FileManager.default.removeItem(atPath: junkPath) }
+        let junk = try Self.run(["process", junkPath])
+        #expect(junk.status == 1)
+        #expect(junk.stderr.contains("signature"))
+        #expect(junk.stderr.split(separator: "\n").count == 1)
+        #expect(try Self.run(["dump", junkPath]).status == 1)
+
+        let badPipeline = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-bad-\(getpid()).yaml").path
+        try Data("version: 1\nstages:\n  - use: minidmp\n".utf8).write(to: URL(fileURLWithPath: badPipeline))
+        defer { try? FileManager.default.removeItem(atPath: badPipeline) }
+        let invalid = try Self.run(["process", Fixtures.path("breakpad/minidumps/minidump2.dmp"), "--pipeline", badPipeline])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.contains("\(badPipeline):3:10: unknown stage 'minidmp'; did you mean 'minidump'?"))
+        #expect(invalid.stderr.split(separator: "\n").count == 1)
+
+        let validate = try Self.run(["pipelines", "validate", "pipelines/inspect.yaml", badPipeline])
+        #expect(validate.status == 2)
+        #expect(validate.stdout.contains("pipelines/inspect.yaml: ok"))
+        #expect(validate.stderr.contains("unknown stage 'minidmp'"))
+        #expect(try Self.run(["pipelines", "validate", "pipelines/inspect.yaml"]).status == 0)
+
+        let usage = try Self.run(["dump"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.split(separator: "\n").count == 1)
+        #expect(try Self.run(["frobnicate"]).status == 2)
+        #expect(try Self.run(["--help"]).status == 0)
+    }
+
+    @Test func pluginsListsStagesWithOptions() throws {
+        let result = try Self.run(["plugins"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("minidump  [stage/parser]"))
+        #expect(result.stdout.contains("keep_memory (boolean, default true)"))
+    }
+
+    @Test func dumpTextOfMinidump2IsBreakpadsMinidumpDump() throws {
+        let result = try Self.run(["dump", Fixtures.path("breakpad/minidumps/minidump2.dmp")])
+        #expect(result.status == 0)
+        let expected = String(decoding: try Fixtures.bytes("breakpad/expected/minidump2.dump.out"), as: UTF8.self)
+        #expect(result.stdout == expected)
+    }
+}
