@@ -39,7 +39,7 @@ struct CLITests {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    static let inventory: [String: [String: Any]] = {
+    nonisolated(unsafe) static let inventory: [String: [String: Any]] = {
         let json = try? Fixtures.json("INVENTORY.json") as? [String: Any]
         return json?["minidumps"] as? [String: [String: Any]] ?? [:]
     }()

@@ -18,14 +18,17 @@ public struct DumpPrinter {
 
     /// A titled block of fields, with the `=` signs aligned, followed by a blank line unless
     /// `trailingBlank` is false.
-    public mutating func block(_ title: String?, _ fields: [(String, String)], trailingBlank: Bool = true) {
+    /// `width` fixes the key column (Breakpad prints some structures with a fixed width);
+    /// by default it is the longest key.
+    public mutating func block(_ title: String?, _ fields: [(String, String)], width fixedWidth: Int? = nil,
+                               trailingBlank: Bool = true) {
         if let title { line(title) }
         // A field with an empty value and a key ending in ':' is a sub-heading, printed alone.
         func isHeading(_ field: (String, String)) -> Bool { field.1.isEmpty && field.0.hasSuffix(":") }
-        let width = fields.filter { !isHeading($0) }.map(\.0.count).max() ?? 0
+        let width = fixedWidth ?? fields.filter { !isHeading($0) }.map(\.0.count).max() ?? 0
         for field in fields {
             if isHeading(field) { line("  " + field.0); continue }
-            line("  " + field.0 + String(repeating: " ", count: width - field.0.count) + " = " + field.1)
+            line("  " + field.0 + String(repeating: " ", count: max(0, width - field.0.count)) + " = " + field.1)
         }
         if trailingBlank { line() }
     }

@@ -64,9 +64,12 @@ public enum MinidumpReport {
         let breakpad = contents.stream(BreakpadInfo.self)
         report.dumpThreadId = breakpad?.dumpThread
         if let exception = contents.stream(ExceptionStream.self) {
-            let described = CrashReasons.describe(os: os ?? .unknown, cpu: cpu ?? .unknown, code: exception.code,
-                                                  flags: exception.flags, exceptionAddress: exception.address,
-                                                  parameters: exception.parameters)
+            let described = systemStream.map {
+                CrashReasons.describe(os: $0.os, rawCPU: UInt32($0.processorArchitecture), code: exception.code,
+                                      flags: exception.flags, exceptionAddress: exception.address,
+                                      parameters: exception.parameters)
+            } ?? CrashReasons.describe(os: .unknown, cpu: cpu ?? .unknown, code: exception.code, flags: exception.flags,
+                                       exceptionAddress: exception.address, parameters: exception.parameters)
             report.crash = CrashReason(name: described.name, code: exception.code, flags: exception.flags,
                                        address: described.address, instructionAddress: exception.address,
                                        parameters: exception.parameters, threadId: exception.threadId)

@@ -42,9 +42,8 @@ public struct StreamType: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let crashpadInfo = StreamType(rawValue: 0x4350_0001)
     public static let mozMacosCrashInfo = StreamType(rawValue: 0x4d7a_0001)
     public static let mozMacosBootargs = StreamType(rawValue: 0x4d7a_0002)
-    public static let mozLinuxPsiMemory = StreamType(rawValue: 0x4d7a_0003)
-    public static let mozLinuxLimits = StreamType(rawValue: 0x4d7a_0004)
-    public static let mozSoftErrors = StreamType(rawValue: 0x4d7a_0005)
+    public static let mozLinuxLimits = StreamType(rawValue: 0x4d7a_0003)
+    public static let mozSoftErrors = StreamType(rawValue: 0x4d7a_0004)
 
     /// (name as INVENTORY.json and rust-minidump print it, Breakpad's MD_ constant name)
     private static let names: [UInt32: (String, String)] = [
@@ -100,9 +99,8 @@ public struct StreamType: RawRepresentable, Hashable, Sendable, Comparable, Cust
         0x4350_0001: ("CrashpadInfo", "MD_CRASHPAD_INFO_STREAM"),
         0x4d7a_0001: ("MozMacosCrashInfo", "MOZ_MACOS_CRASH_INFO_STREAM"),
         0x4d7a_0002: ("MozMacosBootargs", "MOZ_MACOS_BOOTARGS_STREAM"),
-        0x4d7a_0003: ("MozLinuxPsiMemory", "MOZ_LINUX_PSI_MEMORY_STREAM"),
-        0x4d7a_0004: ("MozLinuxLimits", "MOZ_LINUX_LIMITS_STREAM"),
-        0x4d7a_0005: ("MozSoftErrors", "MOZ_SOFT_ERRORS_STREAM"),
+        0x4d7a_0003: ("MozLinuxLimits", "MOZ_LINUX_LIMITS_STREAM"),
+        0x4d7a_0004: ("MozSoftErrors", "MOZ_SOFT_ERRORS_STREAM"),
     ]
 
     /// The short name ("ThreadList"), or the type in hex ("0x4d21af") when unknown.

@@ -13,7 +13,7 @@ public enum CodeViewRecord: Sendable, Encodable {
 
     public static let pdb70Signature: UInt32 = 0x5344_5352   // "RSDS"
     public static let pdb20Signature: UInt32 = 0x3031_424e   // "NB10"
-    public static let elfSignature: UInt32 = 0x4c45_7042     // "BpEL"
+    public static let elfSignature: UInt32 = 0x4270_454c     // "BpEL" (bytes "LEpB")
 
     init(_ data: ByteView, endian: Endian) throws(ParseError) {
         var r = ByteReader(data, endian: endian, context: "CodeView record")

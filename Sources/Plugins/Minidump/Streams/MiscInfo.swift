@@ -164,7 +164,7 @@ public struct MiscInfo: MinidumpStream {
             fields.append(("xstate_data.enabled_features", P.hex(xstateEnabledFeatures ?? 0)))
             fields.append(("process_cookie", valid(Flags.processCookie) ? P.hex(processCookie) : invalid))
         }
-        out.block("MDRawMiscInfo", fields)
+        out.block("MDRawMiscInfo", fields, width: 28)
     }
 }
 

@@ -197,7 +197,7 @@ public struct ModuleList: MinidumpStream {
             fields.append(("(debug_identifier)", P.quoted(model.debugId?.breakpad ?? "000000000000000000000000000000000")))
             fields.append(("(version)", P.quoted(model.version ?? "")))
             for problem in m.problems { fields.append(("(problem)", problem)) }
-            out.block("MDRawModule", fields)
+            out.block("MDRawModule", fields, width: 31)
         }
     }
 }

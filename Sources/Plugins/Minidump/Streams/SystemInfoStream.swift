@@ -57,7 +57,7 @@ public struct SystemInfoStream: MinidumpStream {
     }
 
     /// Breakpad's name for a `processor_architecture` value (as minidump_dump prints it).
-    static func architectureName(_ value: UInt16) -> String {
+    public static func architectureName(_ value: UInt16) -> String {
         switch value {
         case 0: return "x86"
         case 1: return "mips"
