@@ -55,6 +55,12 @@ let package = Package(
             path: "Sources/crashpipe",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "crashpipe-bench",
+            dependencies: ["CrashpipeCore", "Minidump"],
+            path: "Benchmarks/CrashpipeBench",
+            swiftSettings: strict
+        ),
         .target(
             name: "TestSupport",
             dependencies: [],

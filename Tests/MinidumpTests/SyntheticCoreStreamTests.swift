@@ -124,6 +124,26 @@ struct SyntheticCoreStreamTests {
         }
     }
 
+    /// Context flags say which registers hold values: CONTROL (ip, sp, flags) and INTEGER.
+    @Test(arguments: endians)
+    func contextFlagsDecideWhichRegistersAreKnown(_ endian: SynthEndian) throws {
+        let dump = SyntheticMinidump(endian: endian)
+        dump.addSystemInfo(SynthSystemInfo(processorArchitecture: SynthArchitecture.x86, platformID: SynthPlatform.win32NT))
+        dump.addThread(SynthThread(id: 1, context: dump.x86Context(["eip": 1, "esp": 2, "eax": 3], flags: 0x0001_0001)))
+        dump.addThread(SynthThread(id: 2, context: dump.x86Context(["eip": 1, "esp": 2, "eax": 3], flags: 0x0001_0002)))
+        dump.addThread(SynthThread(id: 3, context: dump.x86Context(["eip": 1, "esp": 2, "eax": 3], flags: 0x0001_0000)))
+        let threads = try Self.report(dump).threads
+        #expect(threads[0].context?["eip"] == 1 && threads[0].context?["esp"] == 2 && threads[0].context?["eax"] == nil)
+        #expect(threads[1].context?["eip"] == nil && threads[1].context?["eax"] == 3)
+        #expect(threads[2].context?["eip"] == 1 && threads[2].context?["eax"] == 3)
+
+        let arm64 = SyntheticMinidump(endian: endian)
+        arm64.addSystemInfo(SynthSystemInfo(processorArchitecture: SynthArchitecture.arm64, platformID: SynthPlatform.linux))
+        arm64.addThread(SynthThread(id: 1, context: arm64.arm64Context(["pc": 8, "x0": 9, "x29": 10], flags: 0x0040_0001)))
+        let context = try #require(try Self.report(arm64).threads.first?.context)
+        #expect(context["pc"] == 8 && context["fp"] == 10 && context["x0"] == nil)
+    }
+
     @Test(arguments: endians)
     func miscInfoVersionsOneToFive(_ endian: SynthEndian) throws {
         for version in 1...5 {

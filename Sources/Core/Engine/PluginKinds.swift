@@ -26,3 +26,23 @@ public struct DemangleOptions: Sendable, Hashable {
     public static let complete = DemangleOptions(parameters: true, full: true)
     public static let nameOnly = DemangleOptions(parameters: false, full: false)
 }
+
+/// Where symbol files come from: a local store, a symbol server, a debug-file index. A supplier
+/// only finds bytes; parsing them is the job of a symbol-format plugin.
+public protocol SymbolSupplier: Sendable {
+    /// The symbol file for `module`, or nil when this source has none. Throws only for
+    /// failures worth reporting (an unreadable file), not for absence.
+    func locate(_ module: Module) async throws -> SymbolFileData?
+}
+
+/// The bytes of one symbol file and where they came from.
+public struct SymbolFileData: Sendable {
+    /// A path or URL, for messages and output.
+    public var location: String
+    public var bytes: ByteView
+
+    public init(location: String, bytes: ByteView) {
+        self.location = location
+        self.bytes = bytes
+    }
+}

@@ -130,3 +130,6 @@ public protocol ParserStage: Stage {
 
 /// A stage that writes finished reports somewhere (a file, a database).
 public protocol SinkStage: Stage {}
+
+/// A stage that removes secrets and personal data from reports.
+public protocol ScrubberStage: Stage {}

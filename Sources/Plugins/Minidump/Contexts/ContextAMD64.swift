@@ -63,10 +63,18 @@ public struct ContextAMD64: Sendable {
     public var rsp: UInt64 { gpr[4] }
     public var rbp: UInt64 { gpr[5] }
 
+    /// CONTEXT_CONTROL covers rip, rsp and eflags; CONTEXT_INTEGER the general registers
+    /// (rbp among them). A context whose flags name neither is taken as complete.
     public var registers: RegisterContext {
         var context = RegisterContext(layout: Self.layout)
-        for (name, value) in zip(Self.gprNames, gpr) { context[name] = value }
-        context["eflags"] = UInt64(eflags)
+        let both = contextFlags & 0x3 == 0
+        let control = both || contextFlags & 0x1 != 0
+        let integer = both || contextFlags & 0x2 != 0
+        for (name, value) in zip(Self.gprNames, gpr) {
+            let isControl = name == "rip" || name == "rsp"
+            if isControl ? control : integer { context[name] = value }
+        }
+        if control { context["eflags"] = UInt64(eflags) }
         return context
     }
 

@@ -34,6 +34,8 @@ public struct ContextARM: Sendable {
         instructionPointer: "r15", stackPointer: "r13", framePointer: "r11",
         aliases: ["sp": "r13", "lr": "r14", "pc": "r15", "fp": "r11"])
 
+    /// Breakpad's ARM context has one flag (integer, 0x2) for all of r0..r15 and cpsr; without
+    /// it (old writers) the registers are still taken as known.
     public var registers: RegisterContext {
         var context = RegisterContext(layout: Self.layout)
         for (i, value) in iregs.enumerated() { context[index: i] = UInt64(value) }

@@ -59,12 +59,20 @@ public struct ContextARM64: Sendable {
         instructionPointer: "pc", stackPointer: "sp", framePointer: "x29",
         aliases: ["fp": "x29", "lr": "x30", "x31": "sp"])
 
+    /// Microsoft's layout: CONTEXT_CONTROL (0x1) covers fp, lr, sp, pc and cpsr, CONTEXT_INTEGER
+    /// (0x2) x0..x28. The old Breakpad layout has one integer flag for all. Flags naming
+    /// neither (old writers) are taken as complete.
     public var registers: RegisterContext {
         var context = RegisterContext(layout: Self.layout)
-        for (i, value) in x.enumerated() { context[index: i] = value }
-        context["sp"] = sp
-        context["pc"] = pc
-        context["cpsr"] = UInt64(cpsr)
+        let both = isOldLayout || contextFlags & 0x3 == 0
+        let control = both || contextFlags & 0x1 != 0
+        let integer = both || contextFlags & 0x2 != 0
+        for (i, value) in x.enumerated() where (i >= 29 ? control : integer) { context[index: i] = value }
+        if control {
+            context["sp"] = sp
+            context["pc"] = pc
+            context["cpsr"] = UInt64(cpsr)
+        }
         return context
     }
 

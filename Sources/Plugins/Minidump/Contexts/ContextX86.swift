@@ -53,11 +53,19 @@ public struct ContextX86: Sendable {
     public var eflags: UInt32 { control[3] }
     public var esp: UInt32 { control[4] }
 
+    /// CONTEXT_CONTROL covers eip, esp, ebp and eflags; CONTEXT_INTEGER the other six. A context
+    /// whose flags name neither (some old writers) is taken as complete.
     public var registers: RegisterContext {
         var context = RegisterContext(layout: Self.layout)
-        let values: [(String, UInt32)] = [("eip", eip), ("esp", esp), ("ebp", ebp), ("ebx", ebx), ("esi", esi),
-                                          ("edi", edi), ("eax", eax), ("ecx", ecx), ("edx", edx), ("eflags", eflags)]
-        for (name, value) in values { context[name] = UInt64(value) }
+        let both = contextFlags & 0x3 == 0
+        let control = both || contextFlags & 0x1 != 0
+        let integer = both || contextFlags & 0x2 != 0
+        let values: [(String, UInt32, Bool)] = [
+            ("eip", eip, control), ("esp", esp, control), ("ebp", ebp, control), ("eflags", eflags, control),
+            ("ebx", ebx, integer), ("esi", esi, integer), ("edi", edi, integer), ("eax", eax, integer),
+            ("ecx", ecx, integer), ("edx", edx, integer),
+        ]
+        for (name, value, valid) in values where valid { context[name] = UInt64(value) }
         return context
     }
 

@@ -1,0 +1,61 @@
+import CrashpipeCore
+import Foundation
+import Minidump
+
+/// crashpipe's benchmarks. Run with `swift run -c release crashpipe-bench <benchmark> [args]`.
+///
+///   parse [DIR]   parses every .dmp under DIR (default Tests/Fixtures) repeatedly: all streams,
+///                 the report, and both renderings; prints time per dump and peak memory.
+
+func peakResidentKiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}
+
+func dumps(under root: String) -> [String] {
+    let enumerator = FileManager.default.enumerator(atPath: root)
+    var found: [String] = []
+    while let item = enumerator?.nextObject() as? String {
+        if item.hasSuffix(".dmp") { found.append(root + "/" + item) }
+    }
+    return found.sorted()
+}
+
+func benchmarkParse(_ root: String) throws {
+    let files = dumps(under: root)
+    let inputs = try files.map { try ByteStorage.map(path: $0).view }
+    let totalBytes = inputs.reduce(0) { $0 + $1.count }
+    let clock = ContinuousClock()
+    var rounds = 0
+    var parsed = 0
+    let start = clock.now
+    while clock.now - start < .seconds(3) {
+        for input in inputs {
+            guard let contents = try? MinidumpContents(bytes: input) else { continue }
+            var report = CrashReport(source: "bench")
+            MinidumpReport.fill(&report, from: contents)
+            parsed += report.modules.count > -1 ? 1 : 0
+        }
+        rounds += 1
+    }
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let perRound = seconds / Double(rounds)
+    print("parse: \(files.count) dumps (\(totalBytes / 1024) KiB), \(rounds) rounds")
+    print(String(format: "  all dumps: %.3f ms per round; %.1f µs per dump; %.0f MiB/s",
+                 perRound * 1000, perRound / Double(files.count) * 1e6,
+                 Double(totalBytes) / perRound / 1_048_576))
+    print("  peak resident memory: \(peakResidentKiB() / 1024) MiB")
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "parse":
+    try benchmarkParse(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
+default:
+    print("usage: crashpipe-bench parse [DIR]")
+    exit(2)
+}
