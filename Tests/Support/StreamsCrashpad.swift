@@ -165,7 +165,8 @@ extension SyntheticMinidump {
                 }
                 body.location(ctx.place(list))
             }
-            if let mask = info.addressMask { body.u64(mask) }
+            // MINIDUMP_CRASHPAD_INFO is 64 bytes with the mask: a reserved u32 pads it to 8.
+            if let mask = info.addressMask { body.u32(0).u64(mask) }
             return body.append(stream.trailingBytes)
         }
     }
