@@ -49,10 +49,49 @@ func benchmarkParse(_ root: String) throws {
                  perRound * 1000, perRound / Double(files.count) * 1e6,
                  Double(totalBytes) / perRound / 1_048_576))
     print("  peak resident memory: \(peakResidentKiB() / 1024) MiB")
+    // The slowest dumps, to see where time goes.
+    var timings: [(Double, String)] = []
+    for (file, input) in zip(files, inputs) {
+        let t0 = clock.now
+        for _ in 0..<20 {
+            guard let contents = try? MinidumpContents(bytes: input) else { continue }
+            var report = CrashReport(source: "bench")
+            MinidumpReport.fill(&report, from: contents)
+        }
+        let d = clock.now - t0
+        timings.append((Double(d.components.attoseconds) / 1e12 / 20 + Double(d.components.seconds) * 1e6 / 20, file))
+    }
+    for (micros, file) in timings.sorted(by: { $0.0 > $1.0 }).prefix(5) {
+        print(String(format: "  %8.1f µs  %@", micros, file))
+    }
+}
+
+/// Time per stream type for one dump.
+func benchmarkStreams(_ path: String) throws {
+    let input = try ByteStorage.map(path: path).view
+    let file = try MinidumpFile(input)
+    let clock = ContinuousClock()
+    for type in MinidumpContents.streamTypes where file.entry(type.streamType) != nil {
+        let t0 = clock.now
+        for _ in 0..<200 { _ = try? file.read(type) }
+        let d = clock.now - t0
+        let micros = (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / 200
+        print(String(format: "  %8.1f µs  %@", micros, type.streamType.name))
+    }
+    let t0 = clock.now
+    let contents = try MinidumpContents(file)
+    for _ in 0..<200 {
+        var report = CrashReport(source: "bench")
+        MinidumpReport.fill(&report, from: contents)
+    }
+    let d = clock.now - t0
+    print(String(format: "  %8.1f µs  report fill", (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / 200))
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
+case "streams":
+    try benchmarkStreams(arguments[1])
 case "parse":
     try benchmarkParse(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
 default:

@@ -1,6 +1,7 @@
 /// A cursor over a ``ByteView`` that reads values in one byte order.
 ///
 /// Reading past the end throws a ``ParseError`` naming the absolute offset and `context`.
+/// The read methods are inlinable so that plugins get specialized, bounds-checked loads.
 public struct ByteReader: Sendable {
     public let view: ByteView
     public let endian: Endian
@@ -21,29 +22,29 @@ public struct ByteReader: Sendable {
     /// The absolute offset of the cursor.
     public var fileOffset: Int { view.fileOffset(offset) }
 
-    @inlinable
-    mutating func advance(_ size: Int) { offset += size }
-
-    private func tagged(_ error: ParseError) -> ParseError {
+    @usableFromInline
+    func tagged(_ error: ParseError) -> ParseError {
         context.map { error.within($0) } ?? error
     }
 
+    @inlinable
     public mutating func read<T: FixedWidthInteger>(_ type: T.Type = T.self) throws(ParseError) -> T {
         do {
             let value: T = try view.load(at: offset, endian: endian)
-            offset += MemoryLayout<T>.size
+            offset &+= MemoryLayout<T>.size
             return value
         } catch { throw tagged(error) }
     }
 
-    public mutating func u8() throws(ParseError) -> UInt8 { try read() }
-    public mutating func u16() throws(ParseError) -> UInt16 { try read() }
-    public mutating func u32() throws(ParseError) -> UInt32 { try read() }
-    public mutating func u64() throws(ParseError) -> UInt64 { try read() }
-    public mutating func i32() throws(ParseError) -> Int32 { try read() }
-    public mutating func i64() throws(ParseError) -> Int64 { try read() }
+    @inlinable public mutating func u8() throws(ParseError) -> UInt8 { try read() }
+    @inlinable public mutating func u16() throws(ParseError) -> UInt16 { try read() }
+    @inlinable public mutating func u32() throws(ParseError) -> UInt32 { try read() }
+    @inlinable public mutating func u64() throws(ParseError) -> UInt64 { try read() }
+    @inlinable public mutating func i32() throws(ParseError) -> Int32 { try read() }
+    @inlinable public mutating func i64() throws(ParseError) -> Int64 { try read() }
 
     /// `count` raw bytes.
+    @inlinable
     public mutating func bytes(_ count: Int) throws(ParseError) -> [UInt8] {
         do {
             let value = try view.bytes(at: offset, count: count)
@@ -53,6 +54,7 @@ public struct ByteReader: Sendable {
     }
 
     /// A sub-view of `count` bytes at the cursor.
+    @inlinable
     public mutating func view(_ count: Int, what: String = "data") throws(ParseError) -> ByteView {
         do {
             let value = try view.slice(offset: offset, size: count, what: what)
@@ -62,6 +64,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Skips `count` bytes, checking that they exist.
+    @inlinable
     public mutating func skip(_ count: Int) throws(ParseError) {
         do { try view.check(offset: offset, size: count, what: "skipped bytes") } catch { throw tagged(error) }
         offset += count
@@ -69,6 +72,7 @@ public struct ByteReader: Sendable {
 
     /// `count` values read with `element`, after checking that `count * elementSize` bytes
     /// remain, so an absurd count from the input fails before any allocation.
+    @inlinable
     public mutating func array<T>(count: Int, elementSize: Int, what: String,
                                   _ element: (inout ByteReader) throws(ParseError) -> T) throws(ParseError) -> [T] {
         let (total, overflow) = count.multipliedReportingOverflow(by: elementSize)

@@ -159,12 +159,11 @@ public struct MinidumpFile: Sendable {
     /// byte order. Unpaired surrogates become U+FFFD.
     public func string(at rva: UInt32, what: String = "string") throws(ParseError) -> String {
         let length = try bytes.u32(at: Int(rva), endian)
-        let units = Int(length) / 2
-        let data = try bytes.slice(offset: Int(rva) + 4, size: units * 2, what: what)
-        var codeUnits: [UInt16] = []
-        codeUnits.reserveCapacity(units)
-        for i in 0..<units { codeUnits.append(try data.u16(at: i * 2, endian)) }
-        return String(decoding: codeUnits, as: UTF16.self)
+        do {
+            return try bytes.utf16String(at: Int(rva) + 4, units: Int(length) / 2, endian: endian)
+        } catch {
+            throw error.within(what)
+        }
     }
 
     /// A Crashpad/Breakpad UTF-8 string at `rva`: a 32-bit byte length, then the bytes and a NUL.

@@ -62,8 +62,9 @@ public struct MiscInfo: MinidumpStream {
         processKernelTime = try r.u32()
         let size = min(Int(sizeOfInfo), data.count)
         func utf16(_ r: inout ByteReader, units: Int) throws(ParseError) -> String {
-            let raw = try (0..<units).map { _ throws(ParseError) in try r.u16() }
-            return String(decoding: raw.prefix { $0 != 0 }, as: UTF16.self)
+            let text = try r.view.utf16String(at: r.offset, units: units, endian: r.endian, stopAtNul: true)
+            try r.skip(units * 2)
+            return text
         }
         if size >= 44 {
             processorMaxMhz = try r.u32()

@@ -16,10 +16,9 @@ enum StreamStrings {
 
     /// `units` UTF-16 code units read in the reader's byte order, cut at the first NUL.
     static func fixedUTF16(_ r: inout ByteReader, units: Int) throws(ParseError) -> String {
-        let raw = try r.array(count: units, elementSize: 2, what: "UTF-16 units") { (r: inout ByteReader) throws(ParseError) in
-            try r.u16()
-        }
-        return String(decoding: raw.prefix { $0 != 0 }, as: UTF16.self)
+        let text = try r.view.utf16String(at: r.offset, units: units, endian: r.endian, stopAtNul: true)
+        try r.skip(units * 2)
+        return text
     }
 
     /// UTF-16 code units filling `view` in `endian` order, cut at the first NUL.
