@@ -18,7 +18,7 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
 
 let package = Package(
     name: "crashpipe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "crashpipe", targets: ["crashpipe"]),
         .library(name: "CrashpipeCore", targets: ["CrashpipeCore"]),
@@ -39,9 +39,12 @@ let package = Package(
             swiftSettings: strict
         ),
         plugin("Minidump"),
+        plugin("SymbolsBreakpad"),
+        plugin("UnwindAMD64"),
+        plugin("UnwindX86"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -77,6 +80,24 @@ let package = Package(
             name: "CLITests",
             dependencies: ["crashpipe", "CrashpipeCore", "TestSupport"],
             path: "Tests/CLITests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsBreakpadTests",
+            dependencies: ["CrashpipeCore", "SymbolsBreakpad", "TestSupport"],
+            path: "Tests/SymbolsBreakpadTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UnwindX86Tests",
+            dependencies: ["CrashpipeCore", "UnwindX86", "TestSupport"],
+            path: "Tests/UnwindX86Tests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StackwalkTests",
+            dependencies: ["CrashpipeCore", "Bundled", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86", "TestSupport"],
+            path: "Tests/StackwalkTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -79,7 +79,7 @@ func benchmarkStreams(_ path: String) throws {
         print(String(format: "  %8.1f µs  %@", micros, type.streamType.name))
     }
     let t0 = clock.now
-    let contents = try MinidumpContents(file)
+    let contents = MinidumpContents(file)
     for _ in 0..<200 {
         var report = CrashReport(source: "bench")
         MinidumpReport.fill(&report, from: contents)

@@ -6,12 +6,16 @@ public struct PluginDescriptor: Sendable, Hashable {
         case stage(StageKind)
         case unwinder
         case demangler
+        case symbolFormat
+        case symbolSource
 
         public var description: String {
             switch self {
             case .stage(let kind): return "stage/\(kind.rawValue)"
             case .unwinder: return "unwinder"
             case .demangler: return "demangler"
+            case .symbolFormat: return "symbol-format"
+            case .symbolSource: return "symbol-source"
             }
         }
     }
@@ -47,6 +51,10 @@ public struct PluginRegistry: Sendable {
     public private(set) var demanglers: [String: any Demangler] = [:]
     /// Demangler languages in registration order (the order detection tries them).
     public private(set) var demanglerOrder: [String] = []
+    /// Symbol file formats in registration order (the order sniffing tries them).
+    public private(set) var symbolFormats: [any SymbolFormat] = []
+    /// Factories for the `sources:` entries of the `symbols` stage, by `type`.
+    public private(set) var symbolSources: [String: SymbolSourceFactory] = [:]
 
     public init() {}
 
@@ -81,6 +89,22 @@ public struct PluginRegistry: Sendable {
         demanglerOrder.append(demangler.language)
     }
 
+    /// Registers a symbol file format. One format per name.
+    public mutating func register(symbolFormat: any SymbolFormat) throws {
+        guard !symbolFormats.contains(where: { $0.name == symbolFormat.name }) else {
+            throw RegistryError(id: symbolFormat.name, kind: "symbol format")
+        }
+        symbolFormats.append(symbolFormat)
+    }
+
+    /// Registers a kind of symbol source (`type:` in the `symbols` stage's `sources:`).
+    public mutating func register(symbolSource: SymbolSourceFactory) throws {
+        guard symbolSources[symbolSource.type] == nil else {
+            throw RegistryError(id: symbolSource.type, kind: "symbol source")
+        }
+        symbolSources[symbolSource.type] = symbolSource
+    }
+
     /// Every registered plugin, stages first (by kind, then id), then unwinders and demanglers.
     public var descriptors: [PluginDescriptor] {
         let stageList = stages.values.map(\.descriptor).sorted {
@@ -95,7 +119,15 @@ public struct PluginRegistry: Sendable {
             PluginDescriptor(id: language, kind: .demangler, summary: "demangles \(language) symbols",
                              options: [], requires: [])
         }
-        return stageList + unwinderList + demanglerList
+        let formatList = symbolFormats.map { format in
+            PluginDescriptor(id: format.name, kind: .symbolFormat, summary: "reads \(format.name) symbol files",
+                             options: [], requires: [])
+        }
+        let sourceList = symbolSources.values.sorted { $0.type < $1.type }.map { source in
+            PluginDescriptor(id: source.type, kind: .symbolSource, summary: source.summary, options: source.options,
+                             requires: [])
+        }
+        return stageList + unwinderList + demanglerList + formatList + sourceList
     }
 
     /// The parser stage that recognizes `bytes`, if any.

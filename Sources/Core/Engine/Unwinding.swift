@@ -1,10 +1,25 @@
-/// The per-CPU part of stack walking. The engine owns the walk loop; an unwinder only answers
-/// "given these frames, what is the caller of the last one?", trying CFI, then the frame
-/// pointer, then scanning, and stamping the ``FrameTrust`` of the frame it returns.
+/// The per-CPU part of stack walking. The engine owns the walk loop (``StackWalker``); an
+/// unwinder only answers "given these frames, what is the caller of the last one?", trying
+/// CFI, then the frame pointer, then scanning, and stamping the ``FrameTrust`` of the frame it
+/// returns. It does not check progress: the engine does.
 public protocol CPUUnwinder: Sendable {
     static var cpu: CPU { get }
-    /// The caller of `frames.last`, or nil when no strategy finds one.
-    func callerFrame(of frames: [Frame], walk: StackWalkInput) async -> Frame?
+    /// The caller of `frames.last`, or nil when no strategy finds one. The returned frame's
+    /// `instruction` is the raw return address and its `context` the recovered registers.
+    func callerFrame(of frames: [Frame], walk: StackWalkInput) -> Frame?
+    /// Whether going from `callee` to `caller` is progress. The default demands a strictly
+    /// greater stack pointer; architectures whose leaf frames return through a link register
+    /// may allow an equal one for the first step.
+    func isProgress(from callee: Frame, to caller: Frame, depth: Int) -> Bool
+}
+
+extension CPUUnwinder {
+    public func isProgress(from callee: Frame, to caller: Frame, depth: Int) -> Bool {
+        guard let calleeSP = callee.context?.stackPointer, let callerSP = caller.context?.stackPointer else {
+            return false
+        }
+        return callerSP > calleeSP
+    }
 }
 
 /// What an unwinder may read while walking one thread.
@@ -13,24 +28,57 @@ public struct StackWalkInput: Sendable {
     public var stack: MemoryRegion?
     /// All captured memory.
     public var memory: MemoryMap
-    /// Modules sorted by base address.
-    public var modules: ModuleIndex
+    /// The report's modules, in report order (frames refer to them by index).
+    public var modules: [Module]
+    /// The same modules sorted by base address.
+    public var moduleIndex: ModuleIndex
     public var system: SystemInfo?
+    public var symbols: SymbolResolver
+    /// Whether stack scanning may be used (a pipeline option).
+    public var allowScan: Bool
 
-    public init(stack: MemoryRegion?, memory: MemoryMap, modules: ModuleIndex, system: SystemInfo?) {
+    public init(stack: MemoryRegion?, memory: MemoryMap, modules: [Module], system: SystemInfo?,
+                symbols: SymbolResolver, allowScan: Bool = true) {
         self.stack = stack
         self.memory = memory
         self.modules = modules
+        self.moduleIndex = ModuleIndex(modules)
         self.system = system
+        self.symbols = symbols
+        self.allowScan = allowScan
     }
 
-    /// Reads a pointer-sized value from the stack (or, failing that, any captured memory).
+    /// Reads a pointer-sized value (4 or 8 bytes, little-endian) from the stack or, failing
+    /// that, any captured memory.
     public func readPointer(at address: UInt64, size: Int) -> UInt64? {
-        let source = stack.flatMap { $0.contains(address) ? $0 : nil }
         if size == 4 {
-            return (source?.read(UInt32.self, at: address) ?? memory.read(UInt32.self, at: address)).map(UInt64.init)
+            if let stack, let value = stack.read(UInt32.self, at: address) { return UInt64(value) }
+            return memory.read(UInt32.self, at: address).map(UInt64.init)
         }
-        return source?.read(UInt64.self, at: address) ?? memory.read(UInt64.self, at: address)
+        if let stack, let value = stack.read(UInt64.self, at: address) { return value }
+        return memory.read(UInt64.self, at: address)
+    }
+
+    /// The module containing `address` and its symbols (read on first use), if any.
+    public func module(containing address: UInt64) -> (index: Int, module: Module, symbols: (any ModuleSymbols)?)? {
+        guard let index = moduleIndex.index(containing: address) else { return nil }
+        return (index, modules[index], symbols.symbols(forModule: index))
+    }
+
+    /// The CFI rules for `address`, from its module's symbols.
+    public func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+        guard let found = module(containing: address), let symbols = found.symbols else { return nil }
+        return symbols.callFrameInfo(at: address &- found.module.base)
+    }
+
+    /// Whether `address` could be a return address found by scanning: inside a module, and,
+    /// when that module has symbols, inside a function or public symbol they know. Without
+    /// symbols any address inside a module passes, so scanning still works unsymbolicated
+    /// (Breakpad and rust-minidump do the same).
+    public func instructionSeemsValid(_ address: UInt64) -> Bool {
+        guard address != 0, let found = module(containing: address) else { return false }
+        guard let symbols = found.symbols else { return true }
+        return symbols.lookup(address &- found.module.base) != nil
     }
 }
 

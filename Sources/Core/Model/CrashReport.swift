@@ -30,6 +30,8 @@ public struct CrashReport: Sendable, Codable {
     /// Captured memory (not encoded: only region bounds are).
     public var memory: MemoryMap
     public var notes: [Note]
+    /// The symbol files found for the modules (set by a `symbols` stage; not encoded).
+    public var symbols: SymbolResolver?
 
     public init(source: String? = nil) {
         self.source = source

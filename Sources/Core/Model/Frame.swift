@@ -57,18 +57,28 @@ public struct Frame: Sendable, Codable {
     public var function: String?
     /// The symbol as the symbol file wrote it.
     public var rawFunction: String?
+    /// Where the function starts (absolute address).
+    @OptionalHex public var functionAddress: UInt64?
+    /// `lookupAddress` minus the function's start.
     @OptionalHex public var functionOffset: UInt64?
+    /// `instruction` minus the module's base.
     @OptionalHex public var moduleOffset: UInt64?
     public var file: String?
     public var line: UInt32?
-    /// True when this frame is a function inlined into its caller (a synthetic frame).
-    public var isInline: Bool
+    /// Where the source line starts (absolute address), for Breakpad's "+ offset".
+    @OptionalHex public var sourceLineAddress: UInt64?
+    /// Functions inlined at this address, innermost first. Each carries the file and line it
+    /// is at; `file`/`line` of the frame itself are the call site of the outermost inline.
+    public var inlines: [InlineFrame]
+    /// Whether the symbol came only from a PUBLIC record (no size, no lines).
+    public var isPublicSymbol: Bool
 
     public init(instruction: UInt64, trust: FrameTrust, context: RegisterContext? = nil) {
         self.instruction = instruction
         self.trust = trust
         self.context = context
-        self.isInline = false
+        self.inlines = []
+        self.isPublicSymbol = false
     }
 
     /// The address used to look up symbols: one byte before a return address, so a call

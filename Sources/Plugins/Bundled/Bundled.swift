@@ -6,6 +6,7 @@ import Minidump
 public enum Bundled {
     public static func registry() throws -> PluginRegistry {
         var registry = PluginRegistry()
+        try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
         return registry
     }
