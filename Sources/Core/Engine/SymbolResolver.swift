@@ -40,6 +40,18 @@ public final class SymbolResolver: Sendable {
         self.entries = Mutex([Entry](repeating: Entry(), count: moduleCount))
     }
 
+    /// A resolver over symbols already in memory, by module index (for tests and for hosts
+    /// that build symbol tables themselves). Modules not in `preloaded` are missing.
+    public init(preloaded: [Int: any ModuleSymbols], moduleCount: Int) {
+        self.formats = []
+        var entries = [Entry](repeating: Entry(state: .missing), count: moduleCount)
+        for (index, symbols) in preloaded where entries.indices.contains(index) {
+            entries[index].symbols = symbols
+            entries[index].state = .loaded("memory", problems: symbols.problems.count)
+        }
+        self.entries = Mutex(entries)
+    }
+
     /// Asks `suppliers` (in order; the first that has a file wins) for every module's symbol file.
     public static func locate(modules: [Module], suppliers: [any SymbolSupplier],
                               formats: [any SymbolFormat]) async -> SymbolResolver {
