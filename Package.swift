@@ -42,16 +42,17 @@ let package = Package(
         plugin("SymbolsBreakpad"),
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
+        plugin("OutputFormats"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86"],
+            dependencies: ["CrashpipeCore", "Minidump", "UnwindAMD64"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "crashpipe",
             dependencies: [
-                "CrashpipeCore", "Bundled", "Minidump",
+                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,7 +97,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StackwalkTests",
-            dependencies: ["CrashpipeCore", "Bundled", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86", "TestSupport"],
+            dependencies: ["CrashpipeCore", "Bundled", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
+                           "OutputFormats", "TestSupport"],
             path: "Tests/StackwalkTests",
             swiftSettings: strict
         ),

@@ -8,6 +8,24 @@ public struct ConfiguredStage: Sendable {
     /// Where the stage's `use:` is in the pipeline file.
     public let line: Int
     public let column: Int
+
+    /// A stage built in code rather than from a file (the `stackwalk` command does this).
+    public init<S: Stage>(_ stage: S) {
+        self.id = S.id
+        self.kind = PluginDescriptor(id: S.id, kind: .stage(S.kind), summary: S.summary,
+                                     options: S.Configuration.options, requires: S.requires)
+        self.stage = stage
+        self.line = 0
+        self.column = 0
+    }
+
+    init(id: String, kind: PluginDescriptor, stage: any Stage, line: Int, column: Int) {
+        self.id = id
+        self.kind = kind
+        self.stage = stage
+        self.line = line
+        self.column = column
+    }
 }
 
 /// A report could not be produced at all (its parser failed).

@@ -56,6 +56,8 @@ public final class SymbolResolver: Sendable {
     public static func locate(modules: [Module], suppliers: [any SymbolSupplier],
                               formats: [any SymbolFormat]) async -> SymbolResolver {
         let resolver = SymbolResolver(moduleCount: modules.count, formats: formats)
+        // With no sources nothing was asked, so nothing is known to be missing.
+        guard !suppliers.isEmpty else { return resolver }
         await withTaskGroup(of: (Int, SymbolFileData?, String?).self) { group in
             for (index, module) in modules.enumerated() {
                 group.addTask {

@@ -75,10 +75,15 @@ public struct StackWalkInput: Sendable {
     /// when that module has symbols, inside a function or public symbol they know. Without
     /// symbols any address inside a module passes, so scanning still works unsymbolicated
     /// (Breakpad and rust-minidump do the same).
+    ///
+    /// The check is made one byte before `address`, on the call instruction: a call to a
+    /// function that never returns may be the last instruction of its function, making the
+    /// return address itself point past the end (seen with `+[NSThread exit]`).
     public func instructionSeemsValid(_ address: UInt64) -> Bool {
-        guard address != 0, let found = module(containing: address) else { return false }
+        let call = address &- 1
+        guard address > 1, let found = module(containing: call) else { return false }
         guard let symbols = found.symbols else { return true }
-        return symbols.lookup(address &- found.module.base) != nil
+        return symbols.lookup(call &- found.module.base) != nil
     }
 }
 

@@ -16,6 +16,9 @@ public struct SystemInfo: Sendable, Codable, Hashable {
     public var cpuStepping: UInt32?
     /// CPU microcode version, when the dump records it.
     @OptionalHex public var cpuMicrocodeVersion: UInt64?
+    /// The OS version as Breakpad prints it ("5.1.2600 Service Pack 2", "0.0.0 Linux 4.9.60 #1
+    /// SMP ... x86_64"), when it differs from `osVersion` + `osBuild`.
+    public var breakpadOSVersion: String?
     /// The values as stored by the dump format, for output that must show them.
     public var rawCPU: UInt32?
     public var rawOS: UInt32?

@@ -1,5 +1,6 @@
 import CrashpipeCore
 import Minidump
+import UnwindAMD64
 
 /// The plugins that ship with crashpipe, registered explicitly: adding a plugin is one line
 /// here. Hosts (the CLI, the server, tests) call ``registry()`` and pass the value around.
@@ -8,6 +9,7 @@ public enum Bundled {
         var registry = PluginRegistry()
         try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
+        try UnwindAMD64Plugin.register(in: &registry)
         return registry
     }
 }

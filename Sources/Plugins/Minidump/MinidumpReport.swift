@@ -98,6 +98,7 @@ public enum MinidumpReport {
         parts.removeFirst()
         guard !parts.isEmpty else { return info }
         var adjusted = info
+        adjusted.breakpadOSVersion = info.osVersion + " " + build
         adjusted.osVersion = parts.removeFirst()
         let machines: Set<String> = ["x86_64", "i386", "i486", "i586", "i686", "aarch64", "arm64", "armv7l",
                                      "armv8l", "armv6l", "mips", "mips64", "ppc64le", "riscv64", "s390x"]

@@ -11,6 +11,13 @@ public struct SymbolSourceOptions: Decodable, Sendable, Hashable {
     /// A remote location.
     public var url: String?
 
+    public init(type: String, path: String? = nil, paths: [String]? = nil, url: String? = nil) {
+        self.type = type
+        self.path = path
+        self.paths = paths
+        self.url = url
+    }
+
     /// Every directory named by `path` and `paths`, with a leading `~` expanded.
     public var directories: [String] {
         ((path.map { [$0] } ?? []) + (paths ?? [])).map(expandTilde)

@@ -51,6 +51,8 @@ public struct RawModule: Sendable, Encodable {
             module.debugId = DebugId(peGuid: guid, age: age)
             module.debugFile = pdb
             module.identifierSource = "pdb70"
+            // Crashpad writes a Mach-O module's LC_UUID as the GUID; the UUID is its code id too.
+            if os == .macOS || os == .iOS, let id = module.debugId { module.codeId = CodeId(machoUUID: id.guid) }
         case .pdb20(_, let signature, let age, let pdb):
             module.debugId = DebugId(pdb20Signature: signature, age: age)
             module.debugFile = pdb

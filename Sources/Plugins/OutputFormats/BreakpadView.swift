@@ -1,0 +1,59 @@
+import CrashpipeCore
+
+/// A report seen the way Breakpad's processor presents it: the thread that wrote the dump is
+/// left out (so thread numbers shift past it), the requesting thread is numbered within the
+/// remaining ones, and frame offsets are measured from the return address.
+struct BreakpadView {
+    let report: CrashReport
+    /// Indices into `report.threads`, without the dump-writing thread.
+    let threads: [Int]
+    /// Position of the requesting thread in `threads`.
+    let requesting: Int?
+
+    init(_ report: CrashReport) {
+        self.report = report
+        let kept = report.threads.indices.filter { report.threads[$0].id != report.dumpThreadId }
+        threads = kept
+        requesting = report.requestingThread.flatMap { kept.firstIndex(of: $0) }
+    }
+
+    var system: SystemInfo? { report.system }
+    var pointerSize: Int { system?.cpu.pointerSize ?? 8 }
+
+    var osName: String { system?.os.displayName ?? "" }
+
+    var osVersion: String {
+        guard let system else { return "" }
+        if let raw = system.breakpadOSVersion { return raw }
+        return system.osVersion + (system.osBuild.map { $0.isEmpty ? "" : " " + $0 } ?? "")
+    }
+
+    /// The main module is the first one (Breakpad's GetMainModule).
+    var mainModuleBase: UInt64? { report.modules.first?.base }
+
+    /// Where the offset printed after a frame is measured from, and the offset: the source
+    /// line, else the function, else the module, else nothing (an absolute address).
+    func offset(of frame: Frame) -> UInt64 {
+        let address = frame.instruction
+        if frame.file != nil, let lineBase = frame.sourceLineAddress { return address &- lineBase }
+        if frame.function != nil, let functionBase = frame.functionAddress { return address &- functionBase }
+        if let index = frame.moduleIndex { return address &- report.modules[index].base }
+        return address
+    }
+
+    /// The module holding a frame, if any.
+    func module(of frame: Frame) -> Module? {
+        frame.moduleIndex.map { report.modules[$0] }
+    }
+
+    /// Breakpad strips the separator and newlines from fields of the machine-readable format.
+    static func strip(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0 != "|" && $0 != "\n" })
+    }
+}
+
+/// `0x` and at least eight lower-case hex digits, as Breakpad prints addresses ("0x%08x").
+func hex8(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
