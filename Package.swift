@@ -97,8 +97,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StackwalkTests",
-            dependencies: ["CrashpipeCore", "Bundled", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
-                           "OutputFormats", "TestSupport"],
+            dependencies: ["CrashpipeCore", "Bundled", "Minidump", "UnwindAMD64", "OutputFormats", "TestSupport",
+                           .product(name: "Yams", package: "Yams")],
             path: "Tests/StackwalkTests",
             swiftSettings: strict
         ),

@@ -96,32 +96,15 @@ struct StackwalkCommand: AsyncParsableCommand {
     }
 
     func makePipeline(registry: PluginRegistry, symbolPaths: [String]) throws -> Pipeline {
-        let services = Services(registry: registry)
-        var suppliers: [any SymbolSupplier] = []
-        if !symbolPaths.isEmpty {
-            for path in symbolPaths where !FileManager.default.fileExists(atPath: path) {
-                throw CLIError.usage("symbol path \(path) does not exist")
-            }
-            guard let store = registry.symbolSources["store"] else {
-                throw CLIError.usage("no 'store' symbol source is registered")
-            }
-            do {
-                suppliers.append(try store.make(SymbolSourceOptions(type: "store", paths: symbolPaths), services))
-            } catch {
-                throw CLIError.usage("symbol paths: \(error)")
-            }
+        for path in symbolPaths where !FileManager.default.fileExists(atPath: path) {
+            throw CLIError.usage("symbol path \(path) does not exist")
         }
-        let stackwalk: StackwalkStage
         do {
-            stackwalk = try StackwalkStage(configuration: .init(maxFrames: maxFrames, scan: !noScan), services: services)
+            return try StackwalkPipeline.make(registry: registry, symbolPaths: symbolPaths, maxFrames: maxFrames,
+                                              scan: !noScan)
         } catch {
             throw CLIError.usage("\(error)")
         }
-        return Pipeline(name: "stackwalk", file: "<stackwalk command>", stages: [
-            ConfiguredStage(MinidumpStage(configuration: .init(), services: services)),
-            ConfiguredStage(SymbolsStage(suppliers: suppliers, formats: registry.symbolFormats)),
-            ConfiguredStage(stackwalk),
-        ])
     }
 
     func render(_ report: CrashReport) throws -> String {

@@ -1,0 +1,62 @@
+import CrashpipeCore
+import TestSupport
+
+/// Symbols made in a test: functions by module-relative range, CFI rules by range.
+struct CannedSymbols: ModuleSymbols {
+    var functions: [(start: UInt64, size: UInt64, name: String)] = []
+    var cfi: [(start: UInt64, size: UInt64, rules: String)] = []
+    var problems: [String] = []
+
+    func lookup(_ address: UInt64) -> SymbolInfo? {
+        functions.first { address >= $0.start && address < $0.start + $0.size }
+            .map { SymbolInfo(function: $0.name, functionAddress: $0.start) }
+    }
+
+    func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+        cfi.first { address >= $0.start && address < $0.start + $0.size }.flatMap { CallFrameRules(parsing: $0.rules) }
+    }
+
+    func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
+    func hasFunction(at address: UInt64) -> Bool { lookup(address) != nil }
+}
+
+/// A thread to walk: a stack assembled with labels at `base`, a register context, and two
+/// modules (0x40000000 and 0x50000000 in 64-bit tests, like Breakpad's fixtures).
+struct StackFixture {
+    let stackBase: UInt64
+    let section = ByteSection(endian: .little, name: "stack")
+    var modules: [Module]
+    var symbols: [Int: any ModuleSymbols] = [:]
+    var os: OS = .linux
+
+    init(stackBase: UInt64 = 0x8000_0000, modules: [Module]) {
+        self.stackBase = stackBase
+        self.modules = modules
+    }
+
+    /// The absolute address of a label placed in the stack section (after `contents()`).
+    func address(_ label: SynthLabel) -> UInt64 { stackBase + (label.resolvedValue ?? 0) }
+
+    /// Walks with `unwinder` from `registers` and returns the frames (symbolicated).
+    func walk(_ unwinder: any CPUUnwinder, layout: RegisterLayout, registers: [String: UInt64],
+              labels: [String: SynthLabel] = [:], maxFrames: Int = 1024, scan: Bool = true) -> [Frame] {
+        let bytes = section.contents()
+        var context = RegisterContext(layout: layout)
+        for (name, value) in registers { context[name] = value }
+        for (name, label) in labels { context[name] = address(label) }
+        let stack = MemoryRegion(base: stackBase, bytes: ByteView(bytes))
+        var report = CrashReport(source: "synthetic")
+        report.system = SystemInfo(os: os, osVersion: "0.0.0", cpu: layout.cpu, cpuCount: 1)
+        report.modules = modules
+        report.memory = MemoryMap([stack])
+        let thread = Thread(id: 1, context: context, stack: stack)
+        report.threads = [thread]
+        let resolver = SymbolResolver(preloaded: symbols, moduleCount: modules.count)
+        var unwinders: [CPU: any CPUUnwinder] = [:]
+        unwinders[layout.cpu] = unwinder
+        let walker = StackWalker(unwinders: unwinders, maxFrames: maxFrames, allowScan: scan)
+        var frames = walker.walk(thread, in: report, symbols: resolver)
+        StackWalker.symbolicate(&frames, modules: modules, symbols: resolver)
+        return frames
+    }
+}
