@@ -45,7 +45,7 @@ let package = Package(
         plugin("OutputFormats"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "UnwindAMD64"],
+            dependencies: ["CrashpipeCore", "Minidump", "UnwindAMD64", "UnwindX86"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),

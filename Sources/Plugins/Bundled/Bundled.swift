@@ -1,6 +1,7 @@
 import CrashpipeCore
 import Minidump
 import UnwindAMD64
+import UnwindX86
 
 /// The plugins that ship with crashpipe, registered explicitly: adding a plugin is one line
 /// here. Hosts (the CLI, the server, tests) call ``registry()`` and pass the value around.
@@ -10,6 +11,7 @@ public enum Bundled {
         try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
+        try UnwindX86Plugin.register(in: &registry)
         return registry
     }
 }

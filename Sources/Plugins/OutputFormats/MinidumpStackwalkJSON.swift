@@ -105,9 +105,11 @@ public enum MinidumpStackwalkJSON {
             ("module_offset", hex(module.map { address &- $0.base })),
             ("offset", hex(address)),
         ]
-        if registers, let context = frame.context {
+        // rust-minidump lists registers for the crashing thread's frame 0 only, and leaves
+        // rflags out on amd64 (its x86 output keeps eflags).
+        if registers, number == 0, let context = frame.context {
             let width = context.cpu.pointerSize * 2
-            let known = context.known.sorted { $0.name < $1.name }
+            let known = context.known.filter { context.cpu != .amd64 || $0.name != "eflags" }.sorted { $0.name < $1.name }
             pairs.append(("registers", .object(known.map { ($0.name, .string(formatHex($0.value, width: width))) })))
         }
         pairs.append(("trust", .string(frame.trust.rawValue)))
