@@ -45,7 +45,7 @@ let package = Package(
         plugin("OutputFormats"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "UnwindAMD64", "UnwindX86"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -61,7 +61,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "crashpipe-bench",
-            dependencies: ["CrashpipeCore", "Minidump"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad"],
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
         ),

@@ -94,6 +94,8 @@ case "streams":
     try benchmarkStreams(arguments[1])
 case "parse":
     try benchmarkParse(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
+case "sym":
+    try SymBenchmark.run(Array(arguments.dropFirst()))
 default:
     print("usage: crashpipe-bench parse [DIR]")
     exit(2)

@@ -19,7 +19,7 @@ struct AMD64UnwinderTests {
     func fixture() -> StackFixture { StackFixture(stackBase: 0x7fff_0000_0000, modules: Self.modules) }
 
     @Test func frameZeroOnlyWhenTheStackIsEmpty() {
-        var f = fixture()
+        let f = fixture()
         f.section.append(repeating: 0, count: 8)
         let frames = f.walk(AMD64Unwinder(), layout: Self.layout, registers: ["rip": Self.m1 + 0x2a00, "rsp": f.stackBase, "rbp": 0])
         #expect(frames.count == 1)
@@ -29,7 +29,7 @@ struct AMD64UnwinderTests {
 
     /// Frame pointers: [rbp] holds the caller's rbp and [rbp+8] the return address.
     @Test func framePointerChain() {
-        var f = fixture()
+        let f = fixture()
         let frame1SP = SynthLabel("frame1.sp"), frame1BP = SynthLabel("frame1.bp")
         f.section.append(repeating: 0, count: 16)          // garbage below frame 0's rbp
         let frame0BP = f.section.here("frame0.bp")
@@ -90,7 +90,7 @@ struct AMD64UnwinderTests {
 
     /// With scanning off, an unwalkable frame ends the stack.
     @Test func scanCanBeDisabled() {
-        var f = fixture()
+        let f = fixture()
         f.section.u64(Self.m1 + 0x150).append(repeating: 0, count: 16)
         let frames = f.walk(AMD64Unwinder(), layout: Self.layout, registers: ["rip": Self.m1 + 0x2a10, "rsp": f.stackBase],
                             scan: false)
@@ -124,7 +124,7 @@ struct AMD64UnwinderTests {
 
     /// A stack that loops back on itself stops: the stack pointer must grow.
     @Test func loopingFramePointersTerminate() {
-        var f = fixture()
+        let f = fixture()
         let frame0BP = f.section.here("frame0.bp")
         f.section.u64(frame0BP, plus: Int64(bitPattern: f.stackBase))   // rbp points to itself
         f.section.u64(Self.m1 + 0x100)
@@ -142,7 +142,7 @@ struct AMD64UnwinderTests {
 
     /// A stack cut short ends the walk without reading outside it.
     @Test func truncatedStack() {
-        var f = fixture()
+        let f = fixture()
         let frame0BP = f.section.here("frame0.bp")
         f.section.u32(0x1234)   // half a saved rbp, then the stack ends
         let frames = f.walk(AMD64Unwinder(), layout: Self.layout, registers: ["rip": Self.m1 + 0x2a00, "rsp": f.stackBase],

@@ -19,7 +19,18 @@ public struct PostfixExpression: Sendable, Hashable, CustomStringConvertible {
     /// (wrapping, as Breakpad's `-8` does). Returns nil on an empty expression.
     public init?(parsing text: some StringProtocol) {
         var tokens: [Token] = []
+        var words: [Substring] = []
         for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) {
+            // Some PDB converters glue the assignment to the next name ("=$eip"); Breakpad's
+            // consumers in the wild (rust-minidump, symbolic) accept that, so we do too.
+            if word.count > 1, word.first == "=" {
+                words.append(Substring("="))
+                words.append(Substring(word.dropFirst()))
+            } else {
+                words.append(Substring(word))
+            }
+        }
+        for word in words {
             switch word {
             case "+": tokens.append(.add)
             case "-": tokens.append(.subtract)

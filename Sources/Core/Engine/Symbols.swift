@@ -20,6 +20,14 @@ public protocol ModuleSymbols: Sendable {
     func hasFunction(at address: UInt64) -> Bool
     /// Problems met while reading the file (line numbers and why); the rest is still used.
     var problems: [String] { get }
+    /// Whether the file names any functions (FUNC or PUBLIC records). A file with only
+    /// unwind information says nothing about which addresses are code, so stack scanning
+    /// must not reject candidates because of it.
+    var hasFunctionNames: Bool { get }
+}
+
+extension ModuleSymbols {
+    public var hasFunctionNames: Bool { true }
 }
 
 /// One symbol lookup's answer.

@@ -82,7 +82,7 @@ public struct StackWalkInput: Sendable {
     public func instructionSeemsValid(_ address: UInt64) -> Bool {
         let call = address &- 1
         guard address > 1, let found = module(containing: call) else { return false }
-        guard let symbols = found.symbols else { return true }
+        guard let symbols = found.symbols, symbols.hasFunctionNames else { return true }
         return symbols.lookup(call &- found.module.base) != nil
     }
 }

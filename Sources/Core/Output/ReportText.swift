@@ -49,7 +49,7 @@ public enum ReportText {
             if index == report.requestingThread { title += " (crashed)" }
             if thread.id == report.dumpThreadId { title += " (wrote the dump)" }
             title += " - tid: \(thread.id)"
-            if let name = thread.name { title += " - \(name)" }
+            if let name = thread.name, !name.isEmpty { title += " - \(name)" }
             out.append(title)
             if thread.frames.isEmpty {
                 if let context = thread.context { out += registerLines(context, indent: "    ") }

@@ -1,5 +1,6 @@
 import CrashpipeCore
 import Minidump
+import SymbolsBreakpad
 import UnwindAMD64
 import UnwindX86
 
@@ -10,6 +11,7 @@ public enum Bundled {
         var registry = PluginRegistry()
         try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
+        try SymbolsBreakpadPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
         try UnwindX86Plugin.register(in: &registry)
         return registry

@@ -28,7 +28,7 @@ public enum BreakpadMachineReadable {
         }
         out += (view.requesting.map(String.init) ?? "") + "\n"
         let main = view.mainModuleBase
-        for module in report.modules {
+        for (_, module) in view.modulesByAddress {
             out += "Module|\(strip(module.name))|\(strip(module.version ?? ""))|\(strip(module.debugName ?? ""))|"
             out += "\(strip(module.debugId?.breakpad ?? ""))|\(hex8(module.base))|\(hex8(module.end &- 1))|"
             out += (main == module.base ? "1" : "0") + "\n"

@@ -50,7 +50,7 @@ public enum BreakpadText {
         }
         line()
         line("Loaded modules:")
-        for (index, module) in report.modules.enumerated() {
+        for (index, module) in view.modulesByAddress {
             var text = "\(hex8(module.base)) - \(hex8(module.end &- 1))  \(module.name)  \(module.version ?? "???")"
             if let main = view.mainModuleBase, module.base == main { text += "  (main)" }
             if let warning = symbolWarning(index, module, report) { text += warning }

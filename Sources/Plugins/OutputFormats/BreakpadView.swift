@@ -28,8 +28,13 @@ struct BreakpadView {
         return system.osVersion + (system.osBuild.map { $0.isEmpty ? "" : " " + $0 } ?? "")
     }
 
-    /// The main module is the first one (Breakpad's GetMainModule).
+    /// The main module is the first one in the dump's list (Breakpad's GetMainModule).
     var mainModuleBase: UInt64? { report.modules.first?.base }
+
+    /// Modules with their report index in address order, the order Breakpad lists them.
+    var modulesByAddress: [(index: Int, module: Module)] {
+        report.modules.enumerated().map { ($0.offset, $0.element) }.sorted { $0.module.base < $1.module.base }
+    }
 
     /// Where the offset printed after a frame is measured from, and the offset: the source
     /// line, else the function, else the module, else nothing (an absolute address).

@@ -51,6 +51,7 @@ public struct SymbolSourceFactory: Sendable {
 /// A `sources:` entry names a type nobody registered, or lacks what its type needs.
 public struct SymbolSourceError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// The `symbols` stage: finds the symbol file of every module through the configured sources

@@ -52,8 +52,9 @@ extension MinidumpReport {
 
         if let names = contents.stream(ThreadNames.self) {
             for index in report.threads.indices {
-                // Writers list unnamed threads with an empty name; those stay nil.
-                if let name = names.name(of: report.threads[index].id), !name.isEmpty {
+                // Writers list unnamed threads with an empty name; it is kept as "" (present
+                // but empty), which rust-minidump's output distinguishes from no entry.
+                if let name = names.name(of: report.threads[index].id) {
                     report.threads[index].name = name
                 }
             }
