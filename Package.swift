@@ -61,7 +61,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "crashpipe-bench",
-            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "Bundled", "OutputFormats"],
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
         ),

@@ -4,8 +4,11 @@ import Minidump
 
 /// crashpipe's benchmarks. Run with `swift run -c release crashpipe-bench <benchmark> [args]`.
 ///
-///   parse [DIR]   parses every .dmp under DIR (default Tests/Fixtures) repeatedly: all streams,
-///                 the report, and both renderings; prints time per dump and peak memory.
+///   parse [DIR]       parses every .dmp under DIR (default Tests/Fixtures) repeatedly: all
+///                     streams and the report; prints time per dump and peak memory.
+///   streams DUMP      time per stream type for one dump.
+///   stackwalk [DIR]   the whole stackwalk job on the reference dumps with their symbols.
+///   sym               Breakpad .sym loading and lookups, on a generated 50+ MB file.
 
 func peakResidentKiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -90,6 +93,8 @@ func benchmarkStreams(_ path: String) throws {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
+case "stackwalk":
+    try await benchmarkStackwalk(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
 case "streams":
     try benchmarkStreams(arguments[1])
 case "parse":
@@ -97,6 +102,6 @@ case "parse":
 case "sym":
     try SymBenchmark.run(Array(arguments.dropFirst()))
 default:
-    print("usage: crashpipe-bench parse [DIR]")
+    print("usage: crashpipe-bench parse [DIR] | streams DUMP | stackwalk [DIR] | sym")
     exit(2)
 }

@@ -145,3 +145,58 @@ struct CLITests {
         #expect(result.stdout == expected)
     }
 }
+
+/// `crashpipe stackwalk`, single and batch.
+struct StackwalkCLITests {
+    @Test func machineReadableOutputEqualsBreakpad() throws {
+        let result = try CLITests.run(["stackwalk", "-m", Fixtures.path("breakpad/minidumps/minidump2.dmp"),
+                                       Fixtures.path("breakpad/symbols")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = String(decoding: try Fixtures.bytes("breakpad/expected/minidump2.stackwalk.machine_readable.out"), as: UTF8.self)
+        #expect(result.stdout == expected)
+    }
+
+    @Test func jsonAndHumanOutputs() throws {
+        let json = try CLITests.run(["stackwalk", "--json", "--pretty", Fixtures.path("rust-minidump/minidumps/linux-mini.dmp")])
+        #expect(json.status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((document["crashing_thread"] as? [String: Any])?["frame_count"] as? Int == 15)
+        #expect(json.stdout.contains("\n  \"crash_info\": {"))
+        let human = try CLITests.run(["stackwalk", Fixtures.path("rust-minidump/minidumps/linux-mini.dmp")])
+        #expect(human.status == 0)
+        #expect(human.stdout.contains("Thread 0 (crashed)"))
+        #expect(human.stdout.contains("Found by: stack scanning"))
+    }
+
+    @Test func badArgumentsAreUsageErrors() throws {
+        let missingSymbols = try CLITests.run(["stackwalk", Fixtures.path("breakpad/minidumps/minidump2.dmp"), "/nonexistent/symbols"])
+        #expect(missingSymbols.status == 2 && missingSymbols.stderr.contains("/nonexistent/symbols"))
+        let both = try CLITests.run(["stackwalk", "-m", "--json", Fixtures.path("breakpad/minidumps/minidump2.dmp")])
+        #expect(both.status == 2)
+        let late = try CLITests.run(["stackwalk", Fixtures.path("breakpad/minidumps/minidump2.dmp"), "--json"])
+        #expect(late.status == 2 && late.stderr.contains("before the minidump"))
+    }
+
+    /// Batch mode walks every dump, writes one result each, and finishes despite bad inputs.
+    @Test func batchModeSurvivesBadDumps() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-batch-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let inputs = root.appendingPathComponent("in"), outputs = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        for dump in ["breakpad/minidumps/minidump2.dmp", "rust-minidump/minidumps/linux-mini.dmp",
+                     "symbolicator/minidumps/macos.dmp"] {
+            try Data(try Fixtures.bytes(dump)).write(to: inputs.appendingPathComponent((dump as NSString).lastPathComponent))
+        }
+        try Data("garbage, not a minidump".utf8).write(to: inputs.appendingPathComponent("broken.dmp"))
+        let result = try CLITests.run(["stackwalk", "-m", "--output-dir", outputs.path, "--jobs", "2", inputs.path,
+                                       "--", Fixtures.path("breakpad/symbols")])
+        #expect(result.status == 1, "one dump is bad")
+        #expect(result.stderr.contains("processed 3 of 4 dumps"))
+        #expect(result.stderr.contains("broken.dmp"))
+        let written = try FileManager.default.contentsOfDirectory(atPath: outputs.path).sorted()
+        #expect(written == ["linux-mini.m.txt", "macos.m.txt", "minidump2.m.txt"])
+        let minidump2 = try String(contentsOf: outputs.appendingPathComponent("minidump2.m.txt"), encoding: .utf8)
+        let expected = String(decoding: try Fixtures.bytes("breakpad/expected/minidump2.stackwalk.machine_readable.out"), as: UTF8.self)
+        #expect(minidump2 == expected)
+    }
+}

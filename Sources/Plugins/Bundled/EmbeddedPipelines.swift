@@ -4,6 +4,7 @@ public enum EmbeddedPipelines {
     /// File name (as in `pipelines/`) to YAML text.
     public static let files: [String: String] = [
         "inspect.yaml": inspect,
+        "stackwalk.yaml": stackwalk,
     ]
 
     /// The pipeline `crashpipe process` uses when none is given.
@@ -18,6 +19,23 @@ public enum EmbeddedPipelines {
         description: read a minidump and report everything it contains
         stages:
           - use: minidump
+
+        """
+
+    static let stackwalk = """
+        # Reads a minidump, finds each module's symbols in a Breakpad symbol store, and walks and
+        # symbolicates every thread (CFI, then frame pointers, then stack scanning).
+        version: 1
+        name: stackwalk
+        description: walk and symbolicate every thread with symbols from ~/.crashpipe/symbols
+        stages:
+          - use: minidump
+          - use: symbols
+            with:
+              sources:
+                - { type: store, path: ~/.crashpipe/symbols }
+          - use: stackwalk
+            with: { max_frames: 1024, scan: true }
 
         """
 }

@@ -38,7 +38,14 @@ public enum BreakpadMachineReadable {
         if let requesting = view.requesting { order.append(requesting) }
         order += view.threads.indices.filter { $0 != view.requesting }
         for number in order {
-            for (frameNumber, frame) in report.threads[view.threads[number]].frames.enumerated() {
+            for (frameNumber, row) in view.rows(report.threads[view.threads[number]]).enumerated() {
+                var frame = row.frame
+                if let inline = row.inline {
+                    // An inlined function: its own name and position, the frame's offset.
+                    frame.function = inline.function
+                    frame.file = inline.file
+                    frame.line = inline.line
+                }
                 out += "\(number)|\(frameNumber)|"
                 let offset = formatHex(view.offset(of: frame))
                 if let module = view.module(of: frame) {

@@ -74,8 +74,17 @@ public enum BreakpadText {
     static func stack(_ thread: Thread, view: BreakpadView) -> String {
         guard !thread.frames.isEmpty else { return " <no frames>\n" }
         var out = ""
-        for (number, frame) in thread.frames.enumerated() {
-            out += (number < 10 ? " " : "") + "\(number)  " + describe(frame, view: view) + "\n "
+        for (number, row) in view.rows(thread).enumerated() {
+            let frame = row.frame
+            out += (number < 10 ? " " : "") + "\(number)  "
+            if let inline = row.inline {
+                // Inlined functions have no registers of their own and no code offset.
+                out += (view.module(of: frame)?.name ?? "") + "!" + inline.function
+                if let file = inline.file, let line = inline.line { out += " [\(baseName(file)) : \(line)]" }
+                out += "\n    Found by: inlining\n"
+                continue
+            }
+            out += describe(frame, view: view) + "\n "
             out += registers(frame, cpu: view.system?.cpu ?? frame.context?.cpu ?? .unknown)
             out += "\n    Found by: \(frame.trust.description)\n"
         }

@@ -46,6 +46,21 @@ struct BreakpadView {
         return address
     }
 
+    /// One printed frame: a walked frame, or one of the functions inlined into it.
+    struct Row {
+        var frame: Frame
+        /// Set for a function inlined at `frame`'s address; printed before the frame itself.
+        var inline: InlineFrame?
+    }
+
+    /// A thread's frames with inlined functions expanded into rows of their own, innermost
+    /// first and the real frame last, as rust-minidump and newer Breakpad print them.
+    func rows(_ thread: Thread) -> [Row] {
+        thread.frames.flatMap { frame in
+            frame.inlines.map { Row(frame: frame, inline: $0) } + [Row(frame: frame, inline: nil)]
+        }
+    }
+
     /// The module holding a frame, if any.
     func module(of frame: Frame) -> Module? {
         frame.moduleIndex.map { report.modules[$0] }
