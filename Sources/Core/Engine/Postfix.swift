@@ -15,52 +15,12 @@ public struct PostfixExpression: Sendable, Hashable, CustomStringConvertible {
 
     public init(tokens: [Token]) { self.tokens = tokens }
 
-    /// Parses whitespace-separated tokens. Numbers are decimal, `0x` hex, or negative decimal
-    /// (wrapping, as Breakpad's `-8` does). Returns nil on an empty expression.
+    /// Parses whitespace-separated tokens (see ``PostfixText`` for the exact rules). Returns
+    /// nil on an empty expression.
     public init?(parsing text: some StringProtocol) {
-        var tokens: [Token] = []
-        var words: [Substring] = []
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) {
-            // Some PDB converters glue the assignment to the next name ("=$eip"); Breakpad's
-            // consumers in the wild (rust-minidump, symbolic) accept that, so we do too.
-            if word.count > 1, word.first == "=" {
-                words.append(Substring("="))
-                words.append(Substring(word.dropFirst()))
-            } else {
-                words.append(Substring(word))
-            }
-        }
-        for word in words {
-            switch word {
-            case "+": tokens.append(.add)
-            case "-": tokens.append(.subtract)
-            case "*": tokens.append(.multiply)
-            case "/": tokens.append(.divide)
-            case "%": tokens.append(.remainder)
-            case "@": tokens.append(.align)
-            case "^": tokens.append(.dereference)
-            case "=": tokens.append(.assign)
-            default:
-                if let number = Self.number(Substring(word)) {
-                    tokens.append(.number(number))
-                } else {
-                    tokens.append(.name(String(word)))
-                }
-            }
-        }
-        guard !tokens.isEmpty else { return nil }
+        var copy = String(text)
+        guard let tokens = copy.withUTF8({ PostfixText.tokens(UnsafeRawBufferPointer($0)) }) else { return nil }
         self.tokens = tokens
-    }
-
-    static func number(_ word: Substring) -> UInt64? {
-        guard let first = word.first else { return nil }
-        if first == "-" {
-            guard word.count > 1, let magnitude = UInt64(word.dropFirst()) else { return nil }
-            return 0 &- magnitude
-        }
-        guard first.isNumber else { return nil }
-        if word.hasPrefix("0x") || word.hasPrefix("0X") { return UInt64(word.dropFirst(2), radix: 16) }
-        return UInt64(word)
     }
 
     public var description: String {

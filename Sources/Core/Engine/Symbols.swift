@@ -84,25 +84,8 @@ public struct CallFrameRules: Sendable, Hashable {
     }
 
     static func parse(_ text: some StringProtocol, into rules: inout [String: PostfixExpression]) -> Bool {
-        var name: Substring?
-        var words: [Substring] = []
-        func flush() -> Bool {
-            guard let name else { return words.isEmpty }
-            guard !words.isEmpty, let expression = PostfixExpression(parsing: words.joined(separator: " ")) else { return false }
-            rules[String(name)] = expression
-            return true
-        }
-        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) {
-            if word.count > 1, word.last == ":" {
-                guard flush() else { return false }
-                name = Substring(word.dropLast())
-                words = []
-            } else {
-                guard name != nil else { return false }
-                words.append(Substring(word))
-            }
-        }
-        return flush() && name != nil
+        var copy = String(text)
+        return copy.withUTF8 { PostfixText.parseRules(UnsafeRawBufferPointer($0), into: &rules) }
     }
 
     /// Computes the caller's registers from `callee`'s. The caller's stack pointer is the CFA

@@ -63,7 +63,7 @@ public enum MinidumpStackwalkJSON {
 
     /// rust-minidump names Linux signals "SIGSEGV / SEGV_MAPERR", and a bare "SIGSEGV" when
     /// the code has no name; Breakpad writes "SIGSEGV /SEGV_MAPERR" and "SIGSEGV /0x00000000".
-    static func rustReason(_ name: String) -> String {
+    public static func rustReason(_ name: String) -> String {
         guard name.hasPrefix("SIG"), let range = name.range(of: " /"), !name[range.upperBound...].hasPrefix(" ") else {
             return name
         }

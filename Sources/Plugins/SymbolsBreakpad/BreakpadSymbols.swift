@@ -112,17 +112,11 @@ public final class BreakpadSymbols: ModuleSymbols, Sendable {
 
     /// Adds the rules of `text` to `rules`; on a malformed list, returns false and changes nothing.
     func parseRules(_ text: TextRange, into rules: inout [String: PostfixExpression]) -> Bool {
-        let fast: Bool? = table.strings.withUnsafeBytes { raw in
+        table.strings.withUnsafeBytes { raw in
             guard text.offset >= 0, text.offset + Int(text.length) <= raw.count else { return false }
-            return CFIRuleText.parse(UnsafeRawBufferPointer(rebasing: raw[text.offset..<(text.offset + Int(text.length))]),
-                                     into: &rules)
+            return PostfixText.parseRules(UnsafeRawBufferPointer(rebasing: raw[text.offset..<(text.offset + Int(text.length))]),
+                                          into: &rules)
         }
-        if let fast { return fast }
-        // Text the byte-level reader leaves to Core's parser.
-        var combined = CallFrameRules(rules: rules)
-        guard combined.apply(table.string(text)) else { return false }
-        rules = combined.rules
-        return true
     }
 
     /// Frame data (STACK WIN type 4) covering `address`, or else FPO data (type 0), as Breakpad
