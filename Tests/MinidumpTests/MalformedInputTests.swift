@@ -21,18 +21,6 @@ struct MalformedInputTests {
         return report
     }
 
-    /// A tiny deterministic generator so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     static let validDumps: [String] = InventoryTests.entries.map(\.path)
 
     @Test(arguments: validDumps)

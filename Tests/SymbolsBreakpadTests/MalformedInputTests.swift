@@ -1,5 +1,6 @@
 import CrashpipeCore
 import SymbolsBreakpad
+import TestSupport
 import Testing
 
 /// Broken symbol files give problems (with the line) and a usable rest; never a crash or a hang.
@@ -231,14 +232,3 @@ struct MalformedInputTests {
     }
 }
 
-/// A small deterministic generator so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -54,11 +54,8 @@ public struct ThreadExList: MinidumpStream {
                               backingStoreSize: try r.u32(), backingStoreRva: try r.u32(),
                               stack: nil, backingStore: nil, context: nil, problems: [])
             let id = entry.threadId
-            do {
-                entry.stack = try dump.location(size: entry.stackSize, rva: entry.stackRva, what: "stack of thread \(id)")
-            } catch {
-                entry.problems.append("stack: \(error)")
-            }
+            (entry.stack, entry.context, entry.problems) = dump.threadMemory(
+                id: id, stack: (entry.stackSize, entry.stackRva), context: (entry.contextSize, entry.contextRva))
             if entry.backingStoreSize > 0 {
                 do {
                     entry.backingStore = try dump.location(size: entry.backingStoreSize, rva: entry.backingStoreRva,
@@ -66,12 +63,6 @@ public struct ThreadExList: MinidumpStream {
                 } catch {
                     entry.problems.append("backing store: \(error)")
                 }
-            }
-            do {
-                let bytes = try dump.location(size: entry.contextSize, rva: entry.contextRva, what: "context of thread \(id)")
-                entry.context = try MinidumpContext.parse(bytes, endian: dump.endian, cpu: dump.cpu)
-            } catch {
-                entry.problems.append("context: \(error)")
             }
             threads.append(entry)
         }

@@ -45,19 +45,8 @@ public struct ThreadList: MinidumpStream {
                               priority: try r.u32(), teb: try r.u64(), stackStart: try r.u64(),
                               stackSize: try r.u32(), stackRva: try r.u32(), contextSize: try r.u32(),
                               contextRva: try r.u32(), stack: nil, context: nil, problems: [])
-            do {
-                entry.stack = try dump.location(size: entry.stackSize, rva: entry.stackRva,
-                                                what: "stack of thread \(entry.threadId)")
-            } catch {
-                entry.problems.append("stack: \(error)")
-            }
-            do {
-                let bytes = try dump.location(size: entry.contextSize, rva: entry.contextRva,
-                                              what: "context of thread \(entry.threadId)")
-                entry.context = try MinidumpContext.parse(bytes, endian: dump.endian, cpu: dump.cpu)
-            } catch {
-                entry.problems.append("context: \(error)")
-            }
+            (entry.stack, entry.context, entry.problems) = dump.threadMemory(
+                id: entry.threadId, stack: (entry.stackSize, entry.stackRva), context: (entry.contextSize, entry.contextRva))
             threads.append(entry)
         }
     }
@@ -84,5 +73,28 @@ public struct ThreadList: MinidumpStream {
             if let stack = t.stack { out.line(P.hexBytes(stack)) } else { out.line("No stack") }
             out.line()
         }
+    }
+}
+
+extension MinidumpFile {
+    /// The stack bytes and CPU context a thread record points at, with what went wrong (as
+    /// sentences) for either; one bad location never hides the other.
+    func threadMemory(id: UInt32, stack: (size: UInt32, rva: UInt32), context: (size: UInt32, rva: UInt32))
+        -> (ByteView?, MinidumpContext?, [String]) {
+        var problems: [String] = []
+        var stackBytes: ByteView?
+        var parsed: MinidumpContext?
+        do {
+            stackBytes = try location(size: stack.size, rva: stack.rva, what: "stack of thread \(id)")
+        } catch {
+            problems.append("stack: \(error)")
+        }
+        do {
+            let bytes = try location(size: context.size, rva: context.rva, what: "context of thread \(id)")
+            parsed = try MinidumpContext.parse(bytes, endian: endian, cpu: cpu)
+        } catch {
+            problems.append("context: \(error)")
+        }
+        return (stackBytes, parsed, problems)
     }
 }
