@@ -122,6 +122,30 @@ struct AMD64UnwinderTests {
         #expect(frames[1].context?["rax"] == nil, "caller-saved registers are unknown")
     }
 
+    /// A leaf function: nothing pushed, the return address is at [rsp]. CFI says so; without
+    /// CFI, scanning finds it at the first slot.
+    @Test func leafFunctions() {
+        var withCFI = fixture()
+        withCFI.symbols[0] = CannedSymbols(functions: [(0x100, 0x100, "leaf"), (0x300, 0x100, "caller")],
+                                           cfi: [(0x100, 0x100, ".cfa: $rsp 8 + .ra: .cfa -8 + ^")])
+        withCFI.section.u64(Self.m1 + 0x320)
+        let callerSP = withCFI.section.here("caller.sp")
+        withCFI.section.append(repeating: 0, count: 16)
+        let frames = withCFI.walk(AMD64Unwinder(), layout: Self.layout,
+                                  registers: ["rip": Self.m1 + 0x110, "rsp": withCFI.stackBase, "rbp": 0x1234], scan: false)
+        #expect(frames.count == 2)
+        #expect(frames[1].trust == .cfi && frames[1].function == "caller")
+        #expect(frames[1].context?.stackPointer == withCFI.address(callerSP))
+        #expect(frames[1].context?.framePointer == 0x1234, "rbp is callee-saved and untouched by the leaf")
+
+        let noCFI = fixture()
+        noCFI.section.u64(Self.m1 + 0x320).append(repeating: 0, count: 16)
+        let scanned = noCFI.walk(AMD64Unwinder(), layout: Self.layout,
+                                 registers: ["rip": Self.m1 + 0x110, "rsp": noCFI.stackBase, "rbp": 0])
+        #expect(scanned.count == 2)
+        #expect(scanned[1].trust == .scan && scanned[1].instruction == Self.m1 + 0x320)
+    }
+
     /// A stack that loops back on itself stops: the stack pointer must grow.
     @Test func loopingFramePointersTerminate() {
         let f = fixture()
