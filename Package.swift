@@ -43,6 +43,8 @@ let package = Package(
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
         plugin("OutputFormats"),
+        plugin("DemangleRust"),
+        plugin("DemangleMSVC"),
         .target(
             name: "Bundled",
             dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86"],
@@ -87,6 +89,18 @@ let package = Package(
             name: "SymbolsBreakpadTests",
             dependencies: ["CrashpipeCore", "SymbolsBreakpad", "TestSupport"],
             path: "Tests/SymbolsBreakpadTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DemangleRustTests",
+            dependencies: ["CrashpipeCore", "DemangleRust", "TestSupport"],
+            path: "Tests/DemangleRustTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DemangleMSVCTests",
+            dependencies: ["CrashpipeCore", "DemangleMSVC", "TestSupport"],
+            path: "Tests/DemangleMSVCTests",
             swiftSettings: strict
         ),
         .testTarget(
