@@ -43,11 +43,25 @@ let package = Package(
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
         plugin("OutputFormats"),
+        .target(
+            name: "DemangleItaniumShim",
+            path: "Sources/Plugins/DemangleItaniumShim",
+            linkerSettings: [.linkedLibrary("stdc++")]
+        ),
+        .target(
+            name: "DemangleSwiftShim",
+            path: "Sources/Plugins/DemangleSwiftShim",
+            linkerSettings: [.linkedLibrary("stdc++"), .linkedLibrary("dl")]
+        ),
+        plugin("DemangleItanium", dependencies: ["DemangleItaniumShim"]),
+        plugin("DemangleSwift", dependencies: ["DemangleSwiftShim"]),
+        plugin("DemangleObjC"),
         plugin("DemangleRust"),
         plugin("DemangleMSVC"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
+                           "DemangleObjC", "DemangleSwift", "DemangleItanium"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -89,6 +103,12 @@ let package = Package(
             name: "SymbolsBreakpadTests",
             dependencies: ["CrashpipeCore", "SymbolsBreakpad", "TestSupport"],
             path: "Tests/SymbolsBreakpadTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DemangleTests",
+            dependencies: ["CrashpipeCore", "Bundled", "DemangleItanium", "DemangleSwift", "DemangleObjC", "TestSupport"],
+            path: "Tests/DemangleTests",
             swiftSettings: strict
         ),
         .testTarget(

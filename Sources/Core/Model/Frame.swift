@@ -34,6 +34,8 @@ public enum FrameTrust: String, Sendable, Codable, Hashable, CaseIterable {
 /// A function inlined at a frame's address, innermost first.
 public struct InlineFrame: Sendable, Codable, Hashable {
     public var function: String
+    /// The name as the symbol file wrote it, when a demangler changed `function`.
+    public var rawFunction: String?
     public var file: String?
     public var line: UInt32?
 

@@ -1,4 +1,7 @@
 import CrashpipeCore
+import DemangleItanium
+import DemangleObjC
+import DemangleSwift
 import Minidump
 import SymbolsBreakpad
 import UnwindAMD64
@@ -14,6 +17,11 @@ public enum Bundled {
         try SymbolsBreakpadPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
         try UnwindX86Plugin.register(in: &registry)
+        // Demanglers, in the order detection tries them: Objective-C and Rust before C++
+        // (legacy Rust names are C++-shaped), MSVC and Swift by their prefixes.
+        try DemangleObjCPlugin.register(in: &registry)
+        try DemangleSwiftPlugin.register(in: &registry)
+        try DemangleItaniumPlugin.register(in: &registry)
         return registry
     }
 }

@@ -93,5 +93,6 @@ public enum CoreStages {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(SymbolsStage.self)
         try registry.register(StackwalkStage.self)
+        try registry.register(DemangleStage.self)
     }
 }

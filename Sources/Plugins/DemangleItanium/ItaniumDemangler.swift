@@ -1,0 +1,122 @@
+import CrashpipeCore
+import DemangleItaniumShim
+
+/// C++ (and Objective-C++) names in the Itanium C++ ABI mangling, as GCC and Clang emit them.
+///
+/// Consumes: symbols starting `_Z` (or `__Z` from Mach-O's extra underscore), `_GLOBAL__`
+/// static initializers, and Clang's block invocations (`___Z…_block_invoke`). Produces the
+/// readable name from the C++ runtime's own demangler (`__cxa_demangle`, the implementation
+/// binutils' c++filt shares), reduced for the shorter forms: `parameters: false` drops the
+/// parameter list (keeping `const` and the like), `full: false` drops a template function's
+/// return type. Linker hash suffixes (`$` + hex) are ignored; clone suffixes (`.cold`,
+/// `.isra.0`) print as `[clone .cold]`.
+public struct ItaniumDemangler: Demangler {
+    public let language = "itanium"
+    /// Names longer than this are not demangled (real ones are far shorter; the runtime
+    /// demangler's own limits reject such input anyway, this only bounds the copy).
+    public static let maximumLength = 1 << 16
+
+    public init() {}
+
+    public func recognizes(_ symbol: String) -> Bool {
+        symbol.hasPrefix("_Z") || symbol.hasPrefix("__Z") || symbol.hasPrefix("___Z") || symbol.hasPrefix("_GLOBAL__")
+    }
+
+    public func demangle(_ symbol: String, options: DemangleOptions) -> String? {
+        guard let (prefix, full) = parts(symbol) else { return nil }
+        if options.full { return prefix + full }
+        var shown = CppNameShape.droppingReturnType(full)
+        if !options.parameters { shown = CppNameShape.droppingParameters(shown) }
+        return prefix + shown
+    }
+
+    /// The complete demangled form, or nil.
+    public func complete(_ symbol: String) -> String? {
+        parts(symbol).map { $0.prefix + $0.name }
+    }
+
+    /// A description that precedes the demangled function ("invocation function for block
+    /// in ") and the demangled function itself, which the shorter forms reduce.
+    func parts(_ symbol: String) -> (prefix: String, name: String)? {
+        guard symbol.utf8.count <= Self.maximumLength else { return nil }
+        var name = Substring(symbol.trimmingWhitespace())
+        if name.hasPrefix("_GLOBAL__") { return globalInitializer(name).map { ("", $0) } }
+        if name.hasPrefix("___Z"), let range = name.range(of: "_block_invoke") {
+            // Clang's blocks: ___Z<function>_block_invoke[_N].
+            guard let function = cxaDemangle(name.dropFirst(2)[..<range.lowerBound]) else { return nil }
+            return ("invocation function for block in ", function)
+        }
+        if name.hasPrefix("__Z") { name = name.dropFirst() }
+        guard name.hasPrefix("_Z") else { return nil }
+        if let demangled = cxaDemangle(name) { return ("", demangled) }
+        // Some linkers append `$` and a hash to local symbols; demangle the name before it.
+        if let dollar = name.lastIndex(of: "$"), dollar > name.startIndex,
+           name[name.index(after: dollar)...].allSatisfy(\.isHexDigit), name.distance(from: dollar, to: name.endIndex) > 8 {
+            return cxaDemangle(name[..<dollar]).map { ("", $0) }
+        }
+        return nil
+    }
+
+    /// `_GLOBAL__sub_I_<file>` (GCC) and `_GLOBAL__I_<name>`: static initializers.
+    func globalInitializer(_ name: Substring) -> String? {
+        for (prefix, words) in [("_GLOBAL__sub_I_", "global constructors keyed to "), ("_GLOBAL__I_", "global constructors keyed to "),
+                                ("_GLOBAL__sub_D_", "global destructors keyed to "), ("_GLOBAL__D_", "global destructors keyed to ")] {
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            guard !rest.isEmpty else { return nil }
+            return words + (rest.hasPrefix("_Z") ? cxaDemangle(rest) ?? String(rest) : String(rest))
+        }
+        return nil
+    }
+
+    /// Clang's block pointers are mangled as a vendor qualifier on a function type, which the
+    /// GNU demangler prints as `void ( block_pointer)()`; Sentry (and Clang's own printing of
+    /// such types) put the qualifier after the function type: `void () block_pointer`.
+    static func clangBlockStyle(_ text: String) -> String {
+        guard text.contains(" block_pointer)(") else { return text }
+        var result = text
+        while let range = result.range(of: " ( block_pointer)(") {
+            // Find the parameter list that follows and move the qualifier after it.
+            var depth = 0
+            var index = result.index(before: range.upperBound)
+            var close: String.Index?
+            while index < result.endIndex {
+                let c = result[index]
+                if c == "(" { depth += 1 } else if c == ")" {
+                    depth -= 1
+                    if depth == 0 { close = index; break }
+                }
+                index = result.index(after: index)
+            }
+            guard let close else { break }
+            let parameters = result[result.index(before: range.upperBound)...close]
+            result.replaceSubrange(range.lowerBound...close, with: " " + parameters + " block_pointer")
+        }
+        return result
+    }
+
+    func cxaDemangle(_ name: Substring) -> String? {
+        var copy = String(name)
+        return copy.withUTF8 { bytes -> String? in
+            guard let base = bytes.baseAddress else { return nil }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer -> String? in
+                guard let result = crashpipe_cxa_demangle(pointer, bytes.count) else { return nil }
+                defer { free(result) }
+                return Self.clangBlockStyle(String(cString: result))
+            }
+        }
+    }
+}
+
+/// Registers the C++ demangler.
+public enum DemangleItaniumPlugin {
+    public static func register(in registry: inout PluginRegistry) throws {
+        try registry.register(demangler: ItaniumDemangler())
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
