@@ -24,7 +24,8 @@ public enum EmbeddedPipelines {
 
     static let stackwalk = """
         # Reads a minidump, finds each module's symbols in a Breakpad symbol store, and walks and
-        # symbolicates every thread (CFI, then frame pointers, then stack scanning).
+        # symbolicates every thread (CFI, then frame pointers, then stack scanning), then demangles
+        # C++, Rust, Swift, MSVC and Objective-C names (short form; the raw name is kept).
         version: 1
         name: stackwalk
         description: walk and symbolicate every thread with symbols from ~/.crashpipe/symbols
@@ -36,6 +37,8 @@ public enum EmbeddedPipelines {
                 - { type: store, path: ~/.crashpipe/symbols }
           - use: stackwalk
             with: { max_frames: 1024, scan: true }
+          - use: demangle
+            with: { full: false, parameters: true }
 
         """
 }

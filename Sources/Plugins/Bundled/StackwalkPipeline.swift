@@ -2,7 +2,8 @@ import CrashpipeCore
 import Minidump
 
 /// The pipeline behind `crashpipe stackwalk`: read the minidump, find symbols in Breakpad
-/// symbol stores, walk and symbolicate every thread.
+/// symbol stores, walk and symbolicate every thread, and demangle what the symbol files left
+/// mangled (complete names, as minidump_stackwalk users expect; the raw name is kept).
 public enum StackwalkPipeline {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -20,10 +21,12 @@ public enum StackwalkPipeline {
             suppliers.append(try store.make(SymbolSourceOptions(type: "store", paths: symbolPaths), services))
         }
         let stackwalk = try StackwalkStage(configuration: .init(maxFrames: maxFrames, scan: scan), services: services)
+        let demangle = try DemangleStage(configuration: .init(full: true), services: services)
         return Pipeline(name: "stackwalk", file: "<stackwalk>", stages: [
             ConfiguredStage(MinidumpStage(configuration: .init(), services: services)),
             ConfiguredStage(SymbolsStage(suppliers: suppliers, formats: registry.symbolFormats)),
             ConfiguredStage(stackwalk),
+            ConfiguredStage(demangle),
         ])
     }
 }
