@@ -61,14 +61,14 @@ let package = Package(
         .target(
             name: "Bundled",
             dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
-                           "DemangleObjC", "DemangleSwift", "DemangleItanium"],
+                           "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "crashpipe",
             dependencies: [
-                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats",
+                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,7 +77,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "crashpipe-bench",
-            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "Bundled", "OutputFormats"],
+            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "Bundled", "OutputFormats",
+                           "DemangleItanium", "DemangleSwift", "DemangleRust", "DemangleMSVC"],
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
         ),

@@ -9,6 +9,7 @@ import Minidump
 ///   streams DUMP      time per stream type for one dump.
 ///   stackwalk [DIR]   the whole stackwalk job on the reference dumps with their symbols.
 ///   sym               Breakpad .sym loading and lookups, on a generated 50+ MB file.
+///   demangle          names per second for each demangler on real symbol tables.
 
 func peakResidentKiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -101,7 +102,11 @@ case "parse":
     try benchmarkParse(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
 case "sym":
     try SymBenchmark.run(Array(arguments.dropFirst()))
+case "demangle":
+    try DemangleBenchmark.run()
+    try benchmarkRustDemangle()
+    try benchmarkMSVCDemangle()
 default:
-    print("usage: crashpipe-bench parse [DIR] | streams DUMP | stackwalk [DIR] | sym")
+    print("usage: crashpipe-bench parse [DIR] | streams DUMP | stackwalk [DIR] | sym | demangle")
     exit(2)
 }

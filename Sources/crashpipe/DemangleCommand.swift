@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bundled
 import CrashpipeCore
+import DemangleItanium
 import Foundation
 
 /// `crashpipe demangle`: demangles names given as arguments, or every mangled token of every
@@ -15,11 +16,14 @@ struct DemangleCommand: AsyncParsableCommand {
         case auto, cpp, rust, swift, msvc, objc
     }
 
-    @Flag(help: "The short form: no return types (and, with --no-params, no parameter lists).")
+    @Flag(help: "The short form pipelines use with `full: false`, as Sentry shows names: no return types (and, with --no-params, no parameter lists).")
     var simplified = false
 
     @Flag(help: "With --simplified: drop parameter lists too.")
     var noParams = false
+
+    @Flag(help: "Print C++ names exactly as binutils' c++filt does (std::string spelled out, 12l).")
+    var cxxfilt = false
 
     @Option(help: "The mangling to assume: auto, cpp, rust, swift, msvc, objc.")
     var lang: Language = .auto
@@ -30,11 +34,14 @@ struct DemangleCommand: AsyncParsableCommand {
     func run() async throws {
         let registry: PluginRegistry
         do { registry = try Bundled.registry() } catch { throw CLIError.usage("plugin registration failed: \(error)") }
-        let set: DemanglerSet
+        var set: DemanglerSet
         switch lang {
         case .auto: set = DemanglerSet(registry: registry)
         case .cpp: set = DemanglerSet(registry: registry, languages: ["itanium", "msvc"])
         case .rust, .swift, .msvc, .objc: set = DemanglerSet(registry: registry, languages: [lang.rawValue])
+        }
+        if cxxfilt {
+            set = DemanglerSet(set.demanglers.map { $0 is ItaniumDemangler ? ItaniumDemangler(style: .cxxfilt) : $0 })
         }
         let options = simplified ? DemangleOptions(parameters: !noParams, full: false) : .complete
         // With an explicit language the name is tried even if its shape is unusual.
@@ -69,12 +76,11 @@ enum TokenDemangler {
         var token = ""
         func flush() {
             guard !token.isEmpty else { return }
-            if let demangled = demangle(token) {
-                out += demangled
-            } else if let end = token.lastIndex(where: { $0 != "." }), end < token.index(before: token.endIndex),
-                      let demangled = demangle(String(token[...end])) {
-                // A sentence's full stop after a name.
-                out += demangled + token[token.index(after: end)...]
+            // A full stop after a name ends the sentence; it is never part of a mangling.
+            var name = Substring(token)
+            while name.count > 1, name.last == "." { name = name.dropLast() }
+            if let demangled = demangle(String(name)) {
+                out += demangled + token[name.endIndex...]
             } else {
                 out += token
             }

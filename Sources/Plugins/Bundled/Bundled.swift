@@ -1,6 +1,8 @@
 import CrashpipeCore
 import DemangleItanium
+import DemangleMSVC
 import DemangleObjC
+import DemangleRust
 import DemangleSwift
 import Minidump
 import SymbolsBreakpad
@@ -20,7 +22,9 @@ public enum Bundled {
         // Demanglers, in the order detection tries them: Objective-C and Rust before C++
         // (legacy Rust names are C++-shaped), MSVC and Swift by their prefixes.
         try DemangleObjCPlugin.register(in: &registry)
+        try DemangleRustPlugin.register(in: &registry)
         try DemangleSwiftPlugin.register(in: &registry)
+        try DemangleMSVCPlugin.register(in: &registry)
         try DemangleItaniumPlugin.register(in: &registry)
         return registry
     }

@@ -11,12 +11,26 @@ import DemangleItaniumShim
 /// return type. Linker hash suffixes (`$` + hex) are ignored; clone suffixes (`.cold`,
 /// `.isra.0`) print as `[clone .cold]`.
 public struct ItaniumDemangler: Demangler {
+    /// How names are written where demanglers disagree on presentation.
+    public enum Style: Sendable {
+        /// As Sentry shows them (symbolic's cpp_demangle): `std::string`, `(long)12`, the
+        /// return type of a function template enclosing a local name, Clang's
+        /// `void () block_pointer`. The default, and what the pipelines use.
+        case sentry
+        /// Byte for byte as binutils' c++filt: the standard abbreviations spelled out
+        /// (`std::basic_string<char, ...>`), `12l`, GNU's local names and block pointers.
+        case cxxfilt
+    }
+
     public let language = "itanium"
+    public let style: Style
     /// Names longer than this are not demangled (real ones are far shorter; the runtime
     /// demangler's own limits reject such input anyway, this only bounds the copy).
     public static let maximumLength = 1 << 16
 
-    public init() {}
+    public init(style: Style = .sentry) {
+        self.style = style
+    }
 
     public func recognizes(_ symbol: String) -> Bool {
         symbol.hasPrefix("_Z") || symbol.hasPrefix("__Z") || symbol.hasPrefix("___Z") || symbol.hasPrefix("_GLOBAL__")
@@ -43,18 +57,30 @@ public struct ItaniumDemangler: Demangler {
         if name.hasPrefix("_GLOBAL__") { return globalInitializer(name).map { ("", $0) } }
         if name.hasPrefix("___Z"), let range = name.range(of: "_block_invoke") {
             // Clang's blocks: ___Z<function>_block_invoke[_N].
-            guard let function = cxaDemangle(name.dropFirst(2)[..<range.lowerBound]) else { return nil }
+            guard let function = presented(name.dropFirst(2)[..<range.lowerBound]) else { return nil }
             return ("invocation function for block in ", function)
         }
         if name.hasPrefix("__Z") { name = name.dropFirst() }
         guard name.hasPrefix("_Z") else { return nil }
-        if let demangled = cxaDemangle(name) { return ("", demangled) }
+        if let demangled = presented(name) { return ("", demangled) }
         // Some linkers append `$` and a hash to local symbols; demangle the name before it.
         if let dollar = name.lastIndex(of: "$"), dollar > name.startIndex,
            name[name.index(after: dollar)...].allSatisfy(\.isHexDigit), name.distance(from: dollar, to: name.endIndex) > 8 {
-            return cxaDemangle(name[..<dollar]).map { ("", $0) }
+            return presented(name[..<dollar]).map { ("", $0) }
         }
         return nil
+    }
+
+    /// The runtime demangler's text for `name` in this demangler's style.
+    func presented(_ name: Substring) -> String? {
+        guard let text = cxaDemangle(name) else { return nil }
+        switch style {
+        case .cxxfilt:
+            return CppPresentation.expandingAbbreviations(text)
+        case .sentry:
+            let returnType = CppPresentation.enclosingReturnType(mangled: name, demangled: text, demangle: cxaDemangle)
+            return CppPresentation.castIntegerLiterals(Self.clangBlockStyle((returnType ?? "") + text))
+        }
     }
 
     /// `_GLOBAL__sub_I_<file>` (GCC) and `_GLOBAL__I_<name>`: static initializers.
@@ -64,7 +90,7 @@ public struct ItaniumDemangler: Demangler {
             guard name.hasPrefix(prefix) else { continue }
             let rest = name.dropFirst(prefix.count)
             guard !rest.isEmpty else { return nil }
-            return words + (rest.hasPrefix("_Z") ? cxaDemangle(rest) ?? String(rest) : String(rest))
+            return words + (rest.hasPrefix("_Z") ? presented(rest) ?? String(rest) : String(rest))
         }
         return nil
     }
@@ -102,7 +128,7 @@ public struct ItaniumDemangler: Demangler {
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer -> String? in
                 guard let result = crashpipe_cxa_demangle(pointer, bytes.count) else { return nil }
                 defer { free(result) }
-                return Self.clangBlockStyle(String(cString: result))
+                return String(cString: result)
             }
         }
     }

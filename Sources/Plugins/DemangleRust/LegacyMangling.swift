@@ -14,36 +14,34 @@ enum LegacyMangling {
     }
 
     /// Checks `symbol` the way rustc-demangle does; nil when it is not legacy-mangled.
-    /// Linear in the symbol's length; each element length is skipped in one step.
-    static func parse(_ symbol: UnsafeBufferPointer<UInt8>) -> Parsed? {
+    /// Linear in the symbol's length; each element is skipped in one step.
+    static func parse(_ symbol: SymbolText) -> Parsed? {
         let start: Int
-        if symbol.starts(with: "_ZN".utf8) {
+        if symbol.hasPrefix("_ZN") {
             start = 3
-        } else if symbol.starts(with: "ZN".utf8) {
+        } else if symbol.hasPrefix("ZN") {
             start = 2
-        } else if symbol.starts(with: "__ZN".utf8) {
+        } else if symbol.hasPrefix("__ZN") {
             start = 4
         } else {
             return nil
         }
         let end = symbol.count
         // Only ASCII text (the whole rest, suffix included).
-        for index in start..<end where symbol[index] & 0x80 != 0 { return nil }
+        guard symbol.isASCII(ByteSpan(start: start, end: end)), start < end else { return nil }
 
         var position = start
-        guard position < end else { return nil }
         var current = symbol[position]
         position += 1
         var elements = 0
         while current != UInt8(ascii: "E") {
-            guard isDigit(current) else { return nil }
+            guard isDecimalDigit(current) else { return nil }
             var length = 0
-            while isDigit(current) {
+            while isDecimalDigit(current) {
                 let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(Int(current - 0x30))
-                guard !overflow1, !overflow2 else { return nil }
+                let (sum, overflow2) = times10.addingReportingOverflow(Int(current &- 0x30))
+                guard !overflow1, !overflow2, position < end else { return nil }
                 length = sum
-                guard position < end else { return nil }
                 current = symbol[position]
                 position += 1
             }
@@ -60,77 +58,83 @@ enum LegacyMangling {
 
     /// Writes the demangled path: `::` between elements, escapes decoded, and in the alternate
     /// form without a last element that looks like a hash (`h` and hex digits only).
-    static func write(_ symbol: UnsafeBufferPointer<UInt8>, _ parsed: Parsed, alternate: Bool,
+    static func write(_ symbol: SymbolText, _ parsed: Parsed, alternate: Bool,
                       into out: inout DemangledText) throws(OutputLimitReached) {
         var position = parsed.elementsStart
-        for element in 0..<parsed.elementCount {
+        var element = 0
+        while element < parsed.elementCount {
             var length = 0
-            while isDigit(symbol[position]) {
-                length = length &* 10 &+ Int(symbol[position] - 0x30)
+            while isDecimalDigit(symbol[position]) {
+                length = length &* 10 &+ Int(symbol[position] &- 0x30)
                 position += 1
             }
-            var rest = symbol[position..<(position + length)]
+            var rest = ByteSpan(start: position, end: position + length)
             position += length
 
-            if alternate && element + 1 == parsed.elementCount && isRustHash(rest) { break }
+            if alternate && element + 1 == parsed.elementCount && isRustHash(symbol, rest) { break }
             if element != 0 { try out.write("::") }
-            if rest.starts(with: "_$".utf8) { rest = rest.dropFirst() }
-            try writeElement(&rest, into: &out)
-            try out.write(rest)
+            if rest.count >= 2 && symbol[rest.start] == UInt8(ascii: "_") && symbol[rest.start + 1] == UInt8(ascii: "$") {
+                rest.start += 1
+            }
+            try writeElement(symbol, &rest, into: &out)
+            try out.write(symbol, rest)
+            element += 1
         }
     }
 
     /// Decodes `..`, `.` and `$` escapes from the front of `rest`; stops at the first escape it
     /// does not know, leaving the remainder for the caller to write verbatim.
-    private static func writeElement(_ rest: inout Slice<UnsafeBufferPointer<UInt8>>,
+    private static func writeElement(_ symbol: SymbolText, _ rest: inout ByteSpan,
                                      into out: inout DemangledText) throws(OutputLimitReached) {
         let dot = UInt8(ascii: "."), dollar = UInt8(ascii: "$")
-        while let first = rest.first {
+        while !rest.isEmpty {
+            let first = symbol[rest.start]
             if first == dot {
-                if rest.dropFirst().first == dot {
+                if rest.count >= 2 && symbol[rest.start + 1] == dot {
                     try out.write("::")
-                    rest = rest.dropFirst(2)
+                    rest.start += 2
                 } else {
                     try out.write(".")
-                    rest = rest.dropFirst()
+                    rest.start += 1
                 }
             } else if first == dollar {
-                let body = rest.dropFirst()
-                guard let close = body.firstIndex(of: dollar) else { break }
-                let escape = body[body.startIndex..<close]
-                let after = rest[(close + 1)...]
-                if let text = plainEscape(escape) {
+                guard let close = symbol.firstIndex(of: dollar, from: rest.start + 1, before: rest.end) else { break }
+                let escape = ByteSpan(start: rest.start + 1, end: close)
+                if let text = plainEscape(symbol, escape) {
                     try out.write(text)
-                } else if let scalar = unicodeEscape(escape) {
+                } else if let scalar = unicodeEscape(symbol, escape) {
                     try out.write(scalar: scalar)
                 } else {
                     break
                 }
-                rest = after
-            } else if let stop = rest.firstIndex(where: { $0 == dot || $0 == dollar }) {
-                try out.write(rest[rest.startIndex..<stop])
-                rest = rest[stop...]
+                rest.start = close + 1
             } else {
-                break
+                var stop = rest.start
+                while stop < rest.end && symbol[stop] != dot && symbol[stop] != dollar { stop += 1 }
+                if stop == rest.end { break }
+                try out.write(symbol, ByteSpan(start: rest.start, end: stop))
+                rest.start = stop
             }
         }
     }
 
     /// The named escapes (`$SP$` ... `$C$`).
-    private static func plainEscape(_ escape: Slice<UnsafeBufferPointer<UInt8>>) -> StaticString? {
+    private static func plainEscape(_ symbol: SymbolText, _ escape: ByteSpan) -> StaticString? {
         switch escape.count {
         case 1:
-            return escape.first == UInt8(ascii: "C") ? "," : nil
+            return symbol[escape.start] == UInt8(ascii: "C") ? "," : nil
         case 2:
-            let pair = (escape[escape.startIndex], escape[escape.startIndex + 1])
-            switch pair {
-            case (UInt8(ascii: "S"), UInt8(ascii: "P")): return "@"
-            case (UInt8(ascii: "B"), UInt8(ascii: "P")): return "*"
-            case (UInt8(ascii: "R"), UInt8(ascii: "F")): return "&"
-            case (UInt8(ascii: "L"), UInt8(ascii: "T")): return "<"
-            case (UInt8(ascii: "G"), UInt8(ascii: "T")): return ">"
-            case (UInt8(ascii: "L"), UInt8(ascii: "P")): return "("
-            case (UInt8(ascii: "R"), UInt8(ascii: "P")): return ")"
+            let first = symbol[escape.start], second = symbol[escape.start + 1]
+            switch first {
+            case UInt8(ascii: "S"): return second == UInt8(ascii: "P") ? "@" : nil
+            case UInt8(ascii: "B"): return second == UInt8(ascii: "P") ? "*" : nil
+            case UInt8(ascii: "R"):
+                if second == UInt8(ascii: "F") { return "&" }
+                return second == UInt8(ascii: "P") ? ")" : nil
+            case UInt8(ascii: "L"):
+                if second == UInt8(ascii: "T") { return "<" }
+                return second == UInt8(ascii: "P") ? "(" : nil
+            case UInt8(ascii: "G"): return second == UInt8(ascii: "T") ? ">" : nil
             default: return nil
             }
         default:
@@ -140,41 +144,38 @@ enum LegacyMangling {
 
     /// `u` + lower-case hex digits naming a code point that fits in 32 bits, is a Unicode scalar
     /// and is not a control character (`$u7e$` is `~`).
-    private static func unicodeEscape(_ escape: Slice<UnsafeBufferPointer<UInt8>>) -> Unicode.Scalar? {
-        guard escape.first == UInt8(ascii: "u") else { return nil }
-        let digits = escape.dropFirst()
-        guard !digits.isEmpty else { return nil }
+    private static func unicodeEscape(_ symbol: SymbolText, _ escape: ByteSpan) -> Unicode.Scalar? {
+        guard escape.count >= 2, symbol[escape.start] == UInt8(ascii: "u") else { return nil }
         var value: UInt32 = 0
-        for digit in digits {
+        var index = escape.start + 1
+        while index < escape.end {
+            let digit = symbol[index]
             let nibble: UInt32
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt32(digit - 0x30)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt32(digit - 0x61 + 10)
-            default: return nil
+            if isDecimalDigit(digit) {
+                nibble = UInt32(digit &- 0x30)
+            } else if digit &- 0x61 < 6 {
+                nibble = UInt32(digit &- 0x61) + 10
+            } else {
+                return nil
             }
             let (times16, overflow) = value.multipliedReportingOverflow(by: 16)
             guard !overflow else { return nil }
             value = times16 | nibble
+            index += 1
         }
-        guard let scalar = Unicode.Scalar(value), !isControl(scalar) else { return nil }
+        // Not a control character (general category Cc).
+        guard value >= 0x20, value < 0x7f || value > 0x9f, let scalar = Unicode.Scalar(value) else { return nil }
         return scalar
     }
 
     /// Rust's `is_rust_hash`: `h` followed by hex digits (either case), possibly none.
-    private static func isRustHash(_ element: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        guard element.first == UInt8(ascii: "h") else { return false }
-        return element.dropFirst().allSatisfy(isHexDigit)
-    }
-
-    /// General category Cc.
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-    }
-
-    @inline(__always)
-    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
-
-    static func isHexDigit(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte | 0x20) &- 0x61 < 6
+    private static func isRustHash(_ symbol: SymbolText, _ element: ByteSpan) -> Bool {
+        guard !element.isEmpty, symbol[element.start] == UInt8(ascii: "h") else { return false }
+        var index = element.start + 1
+        while index < element.end {
+            if !isHexDigit(symbol[index]) { return false }
+            index += 1
+        }
+        return true
     }
 }

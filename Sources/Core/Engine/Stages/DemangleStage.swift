@@ -19,9 +19,11 @@ public struct DemanglerSet: Sendable {
         demanglers.first { $0.recognizes(symbol) }
     }
 
-    /// The readable form of `symbol`, or nil when no demangler recognizes and accepts it.
+    /// The readable form of `symbol`, or nil when no demangler recognizes and accepts it
+    /// (an empty result, which a few degenerate manglings give, counts as not accepted).
     public func demangle(_ symbol: String, options: DemangleOptions) -> String? {
-        detect(symbol)?.demangle(symbol, options: options)
+        guard let text = detect(symbol)?.demangle(symbol, options: options), !text.isEmpty else { return nil }
+        return text
     }
 }
 
