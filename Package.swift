@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "crashpipe",
             dependencies: [
-                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium",
+                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium", "DemangleRust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DemangleTests",
-            dependencies: ["CrashpipeCore", "Bundled", "DemangleItanium", "DemangleSwift", "DemangleObjC", "TestSupport"],
+            dependencies: ["CrashpipeCore", "Bundled", "DemangleItanium", "DemangleSwift", "DemangleObjC", "DemangleRust", "TestSupport"],
             path: "Tests/DemangleTests",
             swiftSettings: strict
         ),

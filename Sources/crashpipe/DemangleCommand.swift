@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundled
 import CrashpipeCore
 import DemangleItanium
+import DemangleRust
 import Foundation
 
 /// `crashpipe demangle`: demangles names given as arguments, or every mangled token of every
@@ -22,7 +23,7 @@ struct DemangleCommand: AsyncParsableCommand {
     @Flag(help: "With --simplified: drop parameter lists too.")
     var noParams = false
 
-    @Flag(help: "Print C++ names exactly as binutils' c++filt does (std::string spelled out, 12l).")
+    @Flag(help: "Print C++ and Rust names exactly as binutils' c++filt does (std::string spelled out, 12l; Rust hashes kept, 2: usize).")
     var cxxfilt = false
 
     @Option(help: "The mangling to assume: auto, cpp, rust, swift, msvc, objc.")
@@ -41,7 +42,11 @@ struct DemangleCommand: AsyncParsableCommand {
         case .rust, .swift, .msvc, .objc: set = DemanglerSet(registry: registry, languages: [lang.rawValue])
         }
         if cxxfilt {
-            set = DemanglerSet(set.demanglers.map { $0 is ItaniumDemangler ? ItaniumDemangler(style: .cxxfilt) : $0 })
+            set = DemanglerSet(set.demanglers.map { demangler in
+                if demangler is ItaniumDemangler { return ItaniumDemangler(style: .cxxfilt) }
+                if demangler is RustDemangler { return RustDemangler(style: .cxxfilt) }
+                return demangler
+            })
         }
         let options = simplified ? DemangleOptions(parameters: !noParams, full: false) : .complete
         // With an explicit language the name is tried even if its shape is unusual.

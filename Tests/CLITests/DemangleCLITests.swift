@@ -66,11 +66,16 @@ struct DemangleCLITests {
 
 extension DemangleCLITests {
     @Test func cxxfiltPresentation() throws {
-        let names = ["_ZNKSs6lengthEv", "_ZN5boost3mpl5long_ILl12EE5valueE"]
-        #expect(try Self.demangle(names) == ["std::string::length() const", "boost::mpl::long_<(long)12>::value"])
+        let names = ["_ZNKSs6lengthEv", "_ZN5boost3mpl5long_ILl12EE5valueE",
+                     "_RINvNtCsgEmfK2I1SDS_4core3ptr10swap_chunkKj1_ECs56HGsqMBDvY_4prog",
+                     "_ZN4prog4main17h2c72578c64fc1573E"]
+        #expect(try Self.demangle(names) == ["std::string::length() const", "boost::mpl::long_<(long)12>::value",
+                                             "core::ptr::swap_chunk::<1>", "prog::main"])
         #expect(try Self.demangle(["--cxxfilt"] + names) == [
             "std::basic_string<char, std::char_traits<char>, std::allocator<char> >::length() const",
             "boost::mpl::long_<12l>::value",
+            "core[c1f1a4ba060b9bfa]::ptr::swap_chunk::<1: usize>",
+            "prog::main::h2c72578c64fc1573",
         ])
     }
 }

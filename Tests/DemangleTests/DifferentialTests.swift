@@ -1,4 +1,5 @@
 import DemangleItanium
+import DemangleRust
 import DemangleSwift
 import Foundation
 import TestSupport
@@ -6,7 +7,8 @@ import Testing
 
 /// crashpipe against the platform's own tools on real symbol tables of this machine: every
 /// `_Z` symbol exported by libstdc++ and the Swift toolchain's libraries against binutils'
-/// c++filt, every Swift symbol of libswiftCore against the toolchain's swift-demangle. The
+/// c++filt, every Swift symbol of libswiftCore against the toolchain's swift-demangle, every
+/// Rust symbol of a small program built with both manglings against `c++filt -s rust`. The
 /// fixtures are snapshots made by `Benchmarks/demangle-differential.sh` so the test runs anywhere.
 struct DifferentialTests {
     static func pairs(_ file: String) throws -> [(String, String)] {
@@ -75,5 +77,42 @@ struct DifferentialTests {
         print("Swift vs swift-demangle: \(agreed)/\(total) agree (\(String(format: "%.3f", rate * 100))%)")
         for difference in differences { print("  " + difference) }
         #expect(rate >= 0.999, "\(differences.count) differences:\n\(differences.prefix(20).joined(separator: "\n"))")
+    }
+
+    /// In c++filt's presentation (the `cxxfilt` style) crashpipe must agree with `c++filt -s
+    /// rust` on at least 99.9% of the names.
+    @Test func rustAgainstCxxfiltRust() throws {
+        let (agreed, total, differences) = try Self.compare("rust.tsv") { RustDemangler(style: .cxxfilt).cxxfiltForm($0) }
+        #expect(total > 1_000)
+        let rate = Double(agreed) / Double(total)
+        print("Rust (c++filt style) vs c++filt -s rust: \(agreed)/\(total) agree (\(String(format: "%.3f", rate * 100))%)")
+        for difference in differences { print("  " + difference) }
+        #expect(rate >= 0.999, "\(differences.count) differences:\n\(differences.prefix(20).joined(separator: "\n"))")
+    }
+
+    /// rustc-demangle's own `{}` form (what the rustc-demangle fixtures assert) differs from
+    /// c++filt only where libiberty's verbose mode differs: `2usize` written `2: usize`, v0
+    /// `.0` suffixes dropped, non-ASCII `$u..$` escapes left undecoded.
+    @Test func rustDisplayFormDiffersOnlyInPresentation() throws {
+        var agreed = 0, typed = 0, suffixes = 0, escapes = 0
+        var unexplained: [String] = []
+        let pairs = try Self.pairs("rust.tsv")
+        for (mangled, reference) in pairs {
+            let ours = RustDemangler().demangle(mangled, alternate: false) ?? mangled
+            if ours == reference { agreed += 1 } else if reference.contains(": usize") || reference.contains(": bool")
+                || reference.contains(": u8") || reference.contains(": i32") || reference.contains(": char") {
+                typed += 1
+            } else if mangled.hasPrefix("_R"), mangled.contains("."), ours.hasPrefix(reference + ".") {
+                suffixes += 1
+            } else if mangled.contains("$u"), reference.contains("$u") {
+                escapes += 1
+            } else {
+                unexplained.append("\(mangled)\n    crashpipe: \(ours)\n    c++filt:   \(reference)")
+            }
+        }
+        print("Rust ({} form) vs c++filt -s rust: \(agreed)/\(pairs.count) agree; \(typed) typed constants, "
+              + "\(suffixes) dropped suffixes, \(escapes) undecoded escapes")
+        #expect(unexplained.isEmpty, "\(unexplained.count) unexplained:\n\(unexplained.prefix(20).joined(separator: "\n"))")
+        #expect(typed > 0 && suffixes > 0 && agreed > 1_000)
     }
 }

@@ -17,10 +17,23 @@ import CrashpipeCore
 /// one limit rustc-demangle does not have, for backreferences to names that print nothing);
 /// nesting is capped at 500 levels and the stack stays bounded.
 public struct RustDemangler: Demangler {
+    /// How ``demangle(_:options:)`` writes names.
+    public enum Style: Sendable {
+        /// rustc-demangle's alternate form (no hash, no crate disambiguators), as Sentry shows.
+        case sentry
+        /// Byte for byte what binutils' `c++filt -s rust` prints: its verbose form, with
+        /// hashes and disambiguators, constants as `2: usize`, v0 `.` suffixes dropped and
+        /// non-ASCII legacy escapes left as written.
+        case cxxfilt
+    }
+
     /// "rust".
     public let language = "rust"
+    public let style: Style
 
-    public init() {}
+    public init(style: Style = .sentry) {
+        self.style = style
+    }
 
     /// A cheap shape test: v0 is `_R` (or Mach-O `__R`) and an upper-case letter; legacy is
     /// `_ZN`/`__ZN`/`ZN` *and* a `17h<16 hex digits>E` hash element, which is what tells
@@ -46,9 +59,18 @@ public struct RustDemangler: Demangler {
     }
 
     /// The alternate form (no hash, no crate disambiguators) whatever the options: Rust names
-    /// have no parameter lists or return types to trim.
+    /// have no parameter lists or return types to trim. (In the `cxxfilt` style, c++filt's.)
     public func demangle(_ symbol: String, options: DemangleOptions) -> String? {
-        demangle(symbol, alternate: true)
+        switch style {
+        case .sentry: return demangle(symbol, alternate: true)
+        case .cxxfilt: return cxxfiltForm(symbol)
+        }
+    }
+
+    /// What binutils' `c++filt -s rust` prints for `symbol` (libiberty in verbose mode).
+    public func cxxfiltForm(_ symbol: String) -> String? {
+        var symbol = symbol
+        return symbol.withUTF8 { RustSymbol.demangle($0, alternate: false, gnu: true) }
     }
 
     /// rustc-demangle's `format!("{}", demangled)` (`alternate: false`: legacy hash kept, v0

@@ -58,7 +58,9 @@ enum LegacyMangling {
 
     /// Writes the demangled path: `::` between elements, escapes decoded, and in the alternate
     /// form without a last element that looks like a hash (`h` and hex digits only).
-    static func write(_ symbol: SymbolText, _ parsed: Parsed, alternate: Bool,
+    /// `asciiEscapesOnly` leaves `$u..$` escapes of non-ASCII characters as written, as
+    /// libiberty does.
+    static func write(_ symbol: SymbolText, _ parsed: Parsed, alternate: Bool, asciiEscapesOnly: Bool = false,
                       into out: inout DemangledText) throws(OutputLimitReached) {
         var position = parsed.elementsStart
         var element = 0
@@ -76,7 +78,7 @@ enum LegacyMangling {
             if rest.count >= 2 && symbol[rest.start] == UInt8(ascii: "_") && symbol[rest.start + 1] == UInt8(ascii: "$") {
                 rest.start += 1
             }
-            try writeElement(symbol, &rest, into: &out)
+            try writeElement(symbol, &rest, asciiEscapesOnly: asciiEscapesOnly, into: &out)
             try out.write(symbol, rest)
             element += 1
         }
@@ -84,7 +86,7 @@ enum LegacyMangling {
 
     /// Decodes `..`, `.` and `$` escapes from the front of `rest`; stops at the first escape it
     /// does not know, leaving the remainder for the caller to write verbatim.
-    private static func writeElement(_ symbol: SymbolText, _ rest: inout ByteSpan,
+    private static func writeElement(_ symbol: SymbolText, _ rest: inout ByteSpan, asciiEscapesOnly: Bool,
                                      into out: inout DemangledText) throws(OutputLimitReached) {
         let dot = UInt8(ascii: "."), dollar = UInt8(ascii: "$")
         while !rest.isEmpty {
@@ -102,7 +104,7 @@ enum LegacyMangling {
                 let escape = ByteSpan(start: rest.start + 1, end: close)
                 if let text = plainEscape(symbol, escape) {
                     try out.write(text)
-                } else if let scalar = unicodeEscape(symbol, escape) {
+                } else if let scalar = unicodeEscape(symbol, escape), !asciiEscapesOnly || scalar.isASCII {
                     try out.write(scalar: scalar)
                 } else {
                     break

@@ -3,8 +3,9 @@
 /// visible ASCII (LLVM's `.exit.i.i`, `.0.0`), write the name (capped, see ``DemangledText``),
 /// then the suffix.
 enum RustSymbol {
-    /// The demangled text, or nil when `symbol` is neither legacy nor v0 Rust.
-    static func demangle(_ bytes: UnsafeBufferPointer<UInt8>, alternate: Bool) -> String? {
+    /// The demangled text, or nil when `symbol` is neither legacy nor v0 Rust. `gnu` writes
+    /// libiberty's verbose form instead (see ``RustDemangler/Style/cxxfilt``).
+    static func demangle(_ bytes: UnsafeBufferPointer<UInt8>, alternate: Bool, gnu: Bool = false) -> String? {
         let full = SymbolText(bytes)
         var symbol = full
         if let marker = firstIndex(ofLLVMMarkerIn: full) {
@@ -49,13 +50,15 @@ enum RustSymbol {
         do {
             switch style {
             case .legacy(let parsed):
-                try LegacyMangling.write(symbol, parsed, alternate: alternate, into: &out)
+                try LegacyMangling.write(symbol, parsed, alternate: alternate, asciiEscapesOnly: gnu, into: &out)
             case .v0(let parsed):
-                try V0Mangling.write(symbol, parsed, alternate: alternate, into: &out)
+                try V0Mangling.write(symbol, parsed, alternate: alternate, gnu: gnu, into: &out)
             }
         } catch {
             out.appendUncounted("{size limit reached}")
         }
+        // libiberty ignores everything from a v0 symbol's first `.`.
+        if gnu, case .v0 = style { return out.string }
         out.appendUncounted(symbol, suffix)
         return out.string
     }
@@ -109,11 +112,12 @@ enum V0Mangling {
         return Parsed(start: start, suffixStart: start + checker.parser.next)
     }
 
-    static func write(_ symbol: SymbolText, _ parsed: Parsed, alternate: Bool,
+    static func write(_ symbol: SymbolText, _ parsed: Parsed, alternate: Bool, gnu: Bool = false,
                       into out: inout DemangledText) throws(OutputLimitReached) {
         let inner = symbol.dropping(parsed.start)
         // The printer writes through its copy of `out` (they share the storage).
         var printer = V0Printer(symbol: inner, printing: true, alternate: alternate, out: out)
+        printer.gnuConstants = gnu
         defer { out = printer.out }
         try printer.printPath(inValue: true)
     }

@@ -23,13 +23,16 @@ extension V0Printer {
         switch tag {
         case UInt8(ascii: "p"):
             try print("_")
+            try printGNUType("_")
         case UInt8(ascii: "h"), UInt8(ascii: "t"), UInt8(ascii: "m"),
              UInt8(ascii: "y"), UInt8(ascii: "o"), UInt8(ascii: "j"):
             try printConstInteger(tag)
+            try printGNUType(v0BasicType(tag))
         case UInt8(ascii: "a"), UInt8(ascii: "s"), UInt8(ascii: "l"),
              UInt8(ascii: "x"), UInt8(ascii: "n"), UInt8(ascii: "i"):
             if eat(UInt8(ascii: "n")) { try print("-") }
             try printConstInteger(tag)
+            try printGNUType(v0BasicType(tag))
         case UInt8(ascii: "b"):
             guard let nibbles = try parseHexNibbles()
             else { return }
@@ -38,6 +41,7 @@ extension V0Printer {
             case 1?: try print("true")
             default: return try markInvalid()
             }
+            try printGNUType("bool")
         case UInt8(ascii: "c"):
             guard let nibbles = try parseHexNibbles()
             else { return }
@@ -45,6 +49,7 @@ extension V0Printer {
                   let scalar = Unicode.Scalar(UInt32(truncatingIfNeeded: value))
             else { return try markInvalid() }
             try printQuoted([scalar], quote: UInt8(ascii: "'"))
+            try printGNUType("char")
         case UInt8(ascii: "e"):
             // A `str` value: `*"..."`, since the literal itself is a `&str`.
             try openBrace(&self)
@@ -135,7 +140,14 @@ extension V0Printer {
             try print("0x")
             try print(nibbles)
         }
-        if printing && !alternate, let type = v0BasicType(tag) { try print(type) }
+        if printing && !alternate && !gnuConstants, let type = v0BasicType(tag) { try print(type) }
+    }
+
+    /// libiberty's verbose form follows a basic constant with `: ` and its type.
+    private mutating func printGNUType(_ type: StaticString?) throws(OutputLimitReached) {
+        guard gnuConstants, printing, failure == nil, let type else { return }
+        try print(": ")
+        try print(type)
     }
 
     /// A string constant, `"..."` with Rust's debug escapes; invalid UTF-8 is a syntax error.

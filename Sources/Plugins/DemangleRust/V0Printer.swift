@@ -38,6 +38,8 @@ struct V0Printer {
     var printing: Bool
     /// The `{:#}` form: no crate disambiguators, no integer type suffixes.
     let alternate: Bool
+    /// libiberty's verbose form of constants: `2: usize`, `true: bool`, `_: _`.
+    var gnuConstants = false
     var out: DemangledText
     /// Lifetimes bound by the `for<...>` binders around the current position.
     var boundLifetimeDepth: UInt32 = 0
