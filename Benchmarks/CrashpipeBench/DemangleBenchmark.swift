@@ -32,13 +32,18 @@ enum DemangleBenchmark {
         _ = bytes
     }
 
-    static func run() throws {
+    /// `only`: "cpp" or "swift" to run just that language's lines (for profiling).
+    static func run(only: String? = nil) throws {
         let cxx = try names("cxx.tsv"), swift = try names("swift.tsv")
         let set = DemanglerSet(registry: try Bundled.registry())
         print("demangle (single thread, no cache)")
         let itanium = ItaniumDemangler()
-        measure("C++ complete (__cxa_demangle)", cxx) { itanium.complete($0) }
-        measure("C++ short form", cxx) { itanium.demangle($0, options: DemangleOptions(parameters: true, full: false)) }
+        if only == nil || only == "cpp" {
+            measure("C++ complete", cxx) { itanium.complete($0) }
+            measure("C++ short form", cxx) { itanium.demangle($0, options: DemangleOptions(parameters: true, full: false)) }
+            measure("C++ as c++filt", cxx) { ItaniumDemangler(style: .cxxfilt).complete($0) }
+            if only == "cpp" { return }
+        }
         let swiftDemangler = SwiftDemangler()
         print("  Swift toolchain demangler loaded: \(SwiftDemangler.hasToolchainDemangler)")
         measure("Swift complete", swift) { swiftDemangler.demangle($0, form: .full) }

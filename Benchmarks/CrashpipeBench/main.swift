@@ -103,9 +103,11 @@ case "parse":
 case "sym":
     try SymBenchmark.run(Array(arguments.dropFirst()))
 case "demangle":
-    try DemangleBenchmark.run()
-    try benchmarkRustDemangle()
-    try benchmarkMSVCDemangle()
+    try DemangleBenchmark.run(only: arguments.count > 1 ? arguments[1] : nil)
+    if arguments.count == 1 {
+        try benchmarkRustDemangle()
+        try benchmarkMSVCDemangle()
+    }
 default:
     print("usage: crashpipe-bench parse [DIR] | streams DUMP | stackwalk [DIR] | sym | demangle")
     exit(2)

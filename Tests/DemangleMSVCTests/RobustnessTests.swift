@@ -156,7 +156,7 @@ import TestSupport
               + "longest output \(longest) bytes")
         #expect(accepted > 10_000)
         #expect(longest <= 256 * 1024)
-        #expect(elapsed < .seconds(60))
+        #expect(elapsed < .seconds(300))   // a hang guard, not a speed test
     }
 
     @Test func hundredThousandCharacterInputs() {

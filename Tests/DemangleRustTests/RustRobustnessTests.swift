@@ -164,7 +164,7 @@ struct RustRobustnessTests {
         #expect(halves.map(\.demangled).reduce(0, +) > 30_000)
         #expect(halves.map(\.withMarkers).reduce(0, +) > 1_000)
         #expect(halves.allSatisfy { $0.longest <= 1_000_000 + 64 })
-        #expect(elapsed < .seconds(30), "took \(elapsed)")
+        #expect(elapsed < .seconds(300), "took \(elapsed)")   // a hang guard, not a speed test
     }
 
     /// Degenerate inputs of every kind.
@@ -204,7 +204,7 @@ struct RustRobustnessTests {
             let start = clock.now
             let text = demangler.demangle(symbol, alternate: false)
             #expect((text != nil) == valid, "\(symbol.prefix(40))")
-            #expect(clock.now - start < .seconds(2), "\(symbol.prefix(40))")
+            #expect(clock.now - start < .seconds(10), "\(symbol.prefix(40))")
         }
         let generic = try #require(demangler.demangle("_RINvC1a1f" + String(repeating: "h", count: n) + "E", alternate: true))
         #expect(generic.utf8.count == "a::f::<".utf8.count + n * 2 + (n - 1) * 2 + 1)

@@ -14,6 +14,29 @@ enum CppPresentation {
         "u": "unsigned int", "l": "long", "ul": "unsigned long", "ll": "long long", "ull": "unsigned long long",
     ]
 
+    /// Whether `text` contains `needle`, comparing UTF-8 bytes (no Foundation, no copying
+    /// for native strings).
+    static func contains(_ text: String, _ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        return needle.withUTF8Buffer { pattern -> Bool in
+            var text = text
+            return text.withUTF8 { bytes -> Bool in
+                guard count > 0, bytes.count >= count else { return count == 0 }
+                var i = 0
+                let first = pattern[0]
+                while i <= bytes.count - count {
+                    if bytes[i] == first {
+                        var k = 1
+                        while k < count && bytes[i + k] == pattern[k] { k += 1 }
+                        if k == count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     static func isIdentifierByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             || byte == 0x5F || byte == 0x24 || byte >= 0x80
@@ -22,8 +45,23 @@ enum CppPresentation {
     /// `12l` → `(long)12` wherever a number with a type suffix stands alone (not inside an
     /// identifier, a clone suffix `.isra.0`, or a lambda number `#1`).
     static func castIntegerLiterals(_ text: String) -> String {
+        // Most names have no standalone number followed by `l` or `u`; find out without copying.
+        var candidate = false
+        var previous: UInt8 = 0x20
+        var numberStartsFree = false
+        for byte in text.utf8 {
+            let isDigit = byte >= 0x30 && byte <= 0x39
+            if isDigit && !(previous >= 0x30 && previous <= 0x39) {
+                numberStartsFree = !isIdentifierByte(previous) && previous != UInt8(ascii: ".") && previous != UInt8(ascii: "#")
+            }
+            if numberStartsFree && previous >= 0x30 && previous <= 0x39 && (byte == UInt8(ascii: "l") || byte == UInt8(ascii: "u")) {
+                candidate = true
+                break
+            }
+            previous = byte
+        }
+        guard candidate else { return text }
         let bytes = Array(text.utf8)
-        guard bytes.contains(where: { $0 == UInt8(ascii: "l") || $0 == UInt8(ascii: "u") }) else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 16)
         var i = 0
@@ -61,7 +99,7 @@ enum CppPresentation {
     /// of the encoding are tried, so hostile input stays cheap.
     static func enclosingReturnType(mangled: Substring, demangled: String, limit: Int = 32,
                                     demangle: (Substring) -> String?) -> String? {
-        guard mangled.hasPrefix("_ZZ") else { return nil }
+        guard mangled.utf8.starts(with: "_ZZ".utf8) else { return nil }
         let body = mangled.dropFirst(3)
         var found: String?
         var tries = 0
@@ -91,7 +129,7 @@ enum CppPresentation {
     /// `std::string` → `std::basic_string<char, ...>` (and the stream types) where the name
     /// stands alone, with the space GNU puts between two closing angle brackets.
     static func expandingAbbreviations(_ text: String) -> String {
-        guard text.contains("std::") else { return text }
+        guard contains(text, "std::") else { return text }
         let bytes = Array(text.utf8)
         let expansions = verboseExpansions.map { (Array($0.0.utf8), Array($0.1.utf8)) }
         var out: [UInt8] = []

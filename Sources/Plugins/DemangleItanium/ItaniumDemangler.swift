@@ -33,7 +33,9 @@ public struct ItaniumDemangler: Demangler {
     }
 
     public func recognizes(_ symbol: String) -> Bool {
-        symbol.hasPrefix("_Z") || symbol.hasPrefix("__Z") || symbol.hasPrefix("___Z") || symbol.hasPrefix("_GLOBAL__")
+        let bytes = symbol.utf8
+        return bytes.starts(with: "_Z".utf8) || bytes.starts(with: "__Z".utf8) || bytes.starts(with: "___Z".utf8)
+            || bytes.starts(with: "_GLOBAL__".utf8)
     }
 
     public func demangle(_ symbol: String, options: DemangleOptions) -> String? {
@@ -54,14 +56,18 @@ public struct ItaniumDemangler: Demangler {
     func parts(_ symbol: String) -> (prefix: String, name: String)? {
         guard symbol.utf8.count <= Self.maximumLength else { return nil }
         var name = Substring(symbol.trimmingWhitespace())
-        if name.hasPrefix("_GLOBAL__") { return globalInitializer(name).map { ("", $0) } }
-        if name.hasPrefix("___Z"), let range = name.range(of: "_block_invoke") {
+        // Byte comparisons: Substring's own hasPrefix compares Characters, far slower.
+        func starts(_ prefix: StaticString) -> Bool {
+            prefix.withUTF8Buffer { name.utf8.starts(with: $0) }
+        }
+        if starts("_GLOBAL__") { return globalInitializer(name).map { ("", $0) } }
+        if starts("___Z"), let range = name.range(of: "_block_invoke") {
             // Clang's blocks: ___Z<function>_block_invoke[_N].
             guard let function = presented(name.dropFirst(2)[..<range.lowerBound]) else { return nil }
             return ("invocation function for block in ", function)
         }
-        if name.hasPrefix("__Z") { name = name.dropFirst() }
-        guard name.hasPrefix("_Z") else { return nil }
+        if starts("__Z") { name = name.dropFirst() }
+        guard starts("_Z") else { return nil }
         if let demangled = presented(name) { return ("", demangled) }
         // Some linkers append `$` and a hash to local symbols; demangle the name before it.
         if let dollar = name.lastIndex(of: "$"), dollar > name.startIndex,
@@ -99,7 +105,7 @@ public struct ItaniumDemangler: Demangler {
     /// GNU demangler prints as `void ( block_pointer)()`; Sentry (and Clang's own printing of
     /// such types) put the qualifier after the function type: `void () block_pointer`.
     static func clangBlockStyle(_ text: String) -> String {
-        guard text.contains(" block_pointer)(") else { return text }
+        guard CppPresentation.contains(text, " block_pointer)(") else { return text }
         var result = text
         while let range = result.range(of: " ( block_pointer)(") {
             // Find the parameter list that follows and move the qualifier after it.

@@ -16,12 +16,16 @@ public struct ObjCDemangler: Demangler {
     public init() {}
 
     public func recognizes(_ symbol: String) -> Bool {
-        isMethod(symbol) || Self.dataSymbols.contains { symbol.hasPrefix($0.prefix) }
+        // Byte comparisons: this runs for every symbol the demangle stage sees.
+        isMethod(symbol) || Self.dataSymbols.contains { symbol.utf8.starts(with: $0.prefix.utf8) }
     }
 
     /// `-[` or `+[`, a class, a space, a selector, `]` (an optional category in parentheses).
     func isMethod(_ symbol: String) -> Bool {
-        (symbol.hasPrefix("-[") || symbol.hasPrefix("+[")) && symbol.hasSuffix("]") && symbol.contains(" ")
+        let bytes = symbol.utf8
+        guard let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+"),
+              bytes.dropFirst().first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return false }
+        return bytes.contains(UInt8(ascii: " "))
     }
 
     public func demangle(_ symbol: String, options: DemangleOptions) -> String? {

@@ -38,9 +38,9 @@ public struct SwiftDemangler: Demangler {
     static let prefixes = ["_T0", "$S", "_$S", "$s", "_$s", "$e", "_$e", "@__swiftmacro_", "__T0", "@$s", "@$S"]
 
     public func recognizes(_ symbol: String) -> Bool {
-        if Self.prefixes.contains(where: { symbol.hasPrefix($0) }) { return true }
+        if Self.prefixes.contains(where: { symbol.utf8.starts(with: $0.utf8) }) { return true }
         // Swift 1–3: _T followed by an entity kind (functions, witness tables, metadata, ...).
-        guard symbol.hasPrefix("_T"), symbol.utf8.count > 3 else { return false }
+        guard symbol.utf8.starts(with: "_T".utf8), symbol.utf8.count > 3 else { return false }
         let third = symbol.utf8[symbol.utf8.index(symbol.utf8.startIndex, offsetBy: 2)]
         return "FWMTtTPLZvRIU".utf8.contains(third)
     }
