@@ -1,3 +1,4 @@
+import CrashpipeCore
 import DemangleSwift
 import Foundation
 import TestSupport
@@ -45,5 +46,25 @@ struct SwiftDemangleVectorTests {
         #expect(rate >= 0.98, "\(passed)/\(total) passed; failures:\n\(failures.joined(separator: "\n"))")
         print("swift-demangle simplified-manglings.txt: \(passed)/\(total) (\(String(format: "%.1f", rate * 100))%)")
         for failure in failures { print("  " + failure) }
+    }
+}
+
+/// One name of each Swift mangling generation, recognized by shape and demangled.
+struct SwiftGenerationTests {
+    @Test func everyGeneration() {
+        let demangler = SwiftDemangler()
+        for (mangled, expected) in [
+            ("_TFC3foo3Bar3bazfT_T_", "foo.Bar.baz() -> ()"),               // Swift 1-3
+            ("_T03foo3BarC3bazyyF", "foo.Bar.baz() -> ()"),                 // Swift 4
+            ("$S3foo3BarC3bazyyF", "foo.Bar.baz() -> ()"),                  // Swift 4.2
+            ("$s3foo3BarC3bazyyF", "foo.Bar.baz() -> ()"),                  // Swift 5+
+            ("_$s3foo3BarC3bazyyF", "foo.Bar.baz() -> ()"),                 // with the C underscore
+            ("@__swiftmacro_4main3foo5MyMacfMf_", "mainfreestanding macro expansion #1 of MyMac in foo"),
+        ] {
+            #expect(demangler.recognizes(mangled), "\(mangled)")
+            #expect(demangler.demangle(mangled, options: .complete) == expected, "\(mangled)")
+        }
+        #expect(!demangler.recognizes("_ZN3foo3barEv") && !demangler.recognizes("main"))
+        #expect(demangler.demangle("$s3foo3BarC3bazyyF", options: DemangleOptions(parameters: true, full: false)) == "Bar.baz()")
     }
 }

@@ -39,7 +39,7 @@ public struct ItaniumDemangler: Demangler {
     }
 
     public func demangle(_ symbol: String, options: DemangleOptions) -> String? {
-        guard let (prefix, full) = parts(symbol) else { return nil }
+        guard let (prefix, full) = parts(symbol, enclosingReturnTypes: options.full) else { return nil }
         if options.full { return prefix + full }
         var shown = CppNameShape.droppingReturnType(full)
         if !options.parameters { shown = CppNameShape.droppingParameters(shown) }
@@ -53,7 +53,9 @@ public struct ItaniumDemangler: Demangler {
 
     /// A description that precedes the demangled function ("invocation function for block
     /// in ") and the demangled function itself, which the shorter forms reduce.
-    func parts(_ symbol: String) -> (prefix: String, name: String)? {
+    /// `enclosingReturnTypes`: Sentry's complete form names the return type of a function
+    /// template that encloses a local name; the short forms (like GNU) leave it out.
+    func parts(_ symbol: String, enclosingReturnTypes: Bool = true) -> (prefix: String, name: String)? {
         guard symbol.utf8.count <= Self.maximumLength else { return nil }
         var name = Substring(symbol.trimmingWhitespace())
         // Byte comparisons: Substring's own hasPrefix compares Characters, far slower.
@@ -63,28 +65,29 @@ public struct ItaniumDemangler: Demangler {
         if starts("_GLOBAL__") { return globalInitializer(name).map { ("", $0) } }
         if starts("___Z"), let range = name.range(of: "_block_invoke") {
             // Clang's blocks: ___Z<function>_block_invoke[_N].
-            guard let function = presented(name.dropFirst(2)[..<range.lowerBound]) else { return nil }
+            guard let function = presented(name.dropFirst(2)[..<range.lowerBound], enclosingReturnTypes) else { return nil }
             return ("invocation function for block in ", function)
         }
         if starts("__Z") { name = name.dropFirst() }
         guard starts("_Z") else { return nil }
-        if let demangled = presented(name) { return ("", demangled) }
+        if let demangled = presented(name, enclosingReturnTypes) { return ("", demangled) }
         // Some linkers append `$` and a hash to local symbols; demangle the name before it.
         if let dollar = name.lastIndex(of: "$"), dollar > name.startIndex,
            name[name.index(after: dollar)...].allSatisfy(\.isHexDigit), name.distance(from: dollar, to: name.endIndex) > 8 {
-            return presented(name[..<dollar]).map { ("", $0) }
+            return presented(name[..<dollar], enclosingReturnTypes).map { ("", $0) }
         }
         return nil
     }
 
     /// The runtime demangler's text for `name` in this demangler's style.
-    func presented(_ name: Substring) -> String? {
+    func presented(_ name: Substring, _ enclosingReturnTypes: Bool = true) -> String? {
         guard let text = cxaDemangle(name) else { return nil }
         switch style {
         case .cxxfilt:
             return CppPresentation.expandingAbbreviations(text)
         case .sentry:
-            let returnType = CppPresentation.enclosingReturnType(mangled: name, demangled: text, demangle: cxaDemangle)
+            let returnType = enclosingReturnTypes
+                ? CppPresentation.enclosingReturnType(mangled: name, demangled: text, demangle: cxaDemangle) : nil
             return CppPresentation.castIntegerLiterals(Self.clangBlockStyle((returnType ?? "") + text))
         }
     }
