@@ -42,6 +42,9 @@ let package = Package(
         plugin("SymbolsBreakpad"),
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
+        plugin("UnwindARM64"),
+        plugin("UnwindARM"),
+        plugin("Microdump"),
         plugin("OutputFormats"),
         .target(
             name: "DemangleItaniumShim",
@@ -60,8 +63,8 @@ let package = Package(
         plugin("DemangleMSVC"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
-                           "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
+            dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
+                           "UnwindARM64", "UnwindARM", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -128,6 +131,24 @@ let package = Package(
             name: "UnwindX86Tests",
             dependencies: ["CrashpipeCore", "UnwindX86", "TestSupport"],
             path: "Tests/UnwindX86Tests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UnwindARM64Tests",
+            dependencies: ["CrashpipeCore", "UnwindARM64", "TestSupport"],
+            path: "Tests/UnwindARM64Tests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UnwindARMTests",
+            dependencies: ["CrashpipeCore", "UnwindARM", "TestSupport"],
+            path: "Tests/UnwindARMTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MicrodumpTests",
+            dependencies: ["CrashpipeCore", "Microdump", "Bundled", "OutputFormats", "TestSupport"],
+            path: "Tests/MicrodumpTests",
             swiftSettings: strict
         ),
         .testTarget(

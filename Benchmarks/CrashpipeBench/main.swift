@@ -1,3 +1,4 @@
+import Bundled
 import CrashpipeCore
 import Foundation
 import Minidump
@@ -31,6 +32,7 @@ func dumps(under root: String) -> [String] {
 func benchmarkParse(_ root: String) throws {
     let files = dumps(under: root)
     let inputs = try files.map { try ByteStorage.map(path: $0).view }
+    let contexts = try Bundled.registry().contextFormats
     let totalBytes = inputs.reduce(0) { $0 + $1.count }
     let clock = ContinuousClock()
     var rounds = 0
@@ -38,7 +40,7 @@ func benchmarkParse(_ root: String) throws {
     let start = clock.now
     while clock.now - start < .seconds(3) {
         for input in inputs {
-            guard let contents = try? MinidumpContents(bytes: input) else { continue }
+            guard let contents = try? MinidumpContents(bytes: input, contexts: contexts) else { continue }
             var report = CrashReport(source: "bench")
             MinidumpReport.fill(&report, from: contents)
             parsed += report.modules.count > -1 ? 1 : 0
@@ -58,7 +60,7 @@ func benchmarkParse(_ root: String) throws {
     for (file, input) in zip(files, inputs) {
         let t0 = clock.now
         for _ in 0..<20 {
-            guard let contents = try? MinidumpContents(bytes: input) else { continue }
+            guard let contents = try? MinidumpContents(bytes: input, contexts: contexts) else { continue }
             var report = CrashReport(source: "bench")
             MinidumpReport.fill(&report, from: contents)
         }
@@ -73,7 +75,7 @@ func benchmarkParse(_ root: String) throws {
 /// Time per stream type for one dump.
 func benchmarkStreams(_ path: String) throws {
     let input = try ByteStorage.map(path: path).view
-    let file = try MinidumpFile(input)
+    let file = try MinidumpFile(input, contexts: try Bundled.registry().contextFormats)
     let clock = ContinuousClock()
     for type in MinidumpContents.streamTypes where file.entry(type.streamType) != nil {
         let t0 = clock.now

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bundled
 import CrashpipeCore
 import Minidump
 
@@ -19,7 +20,7 @@ struct DumpCommand: AsyncParsableCommand {
         let bytes = try mapInput(minidump)
         let contents: MinidumpContents
         do {
-            contents = try MinidumpContents(bytes: bytes)
+            contents = try MinidumpContents(bytes: bytes, contexts: try Bundled.registry().contextFormats)
         } catch {
             throw CLIError.processing("\(minidump): \(error)")
         }

@@ -30,7 +30,7 @@ struct InventoryTests {
     @Test(arguments: entries)
     func agreesWithInventory(_ entry: Entry) throws {
         let facts = entry.facts.mapValues { ($0 as! SendableJSON).value }
-        let contents = try MinidumpContents(bytes: ByteView(try Fixtures.bytes(entry.path)))
+        let contents = try MinidumpContents(bytes: ByteView(try Fixtures.bytes(entry.path)), contexts: .bundled)
         let file = contents.file
 
         // Header and stream list.

@@ -11,7 +11,7 @@ struct MalformedInputTests {
     /// and JSON rendering. Returns the report when the header was readable.
     @discardableResult
     static func exercise(_ bytes: [UInt8]) -> CrashReport? {
-        guard let contents = try? MinidumpContents(bytes: ByteView(bytes)) else { return nil }
+        guard let contents = try? MinidumpContents(bytes: ByteView(bytes), contexts: .bundled) else { return nil }
         var report = CrashReport(source: "malformed")
         MinidumpReport.fill(&report, from: contents)
         _ = MinidumpDump.text(contents)
@@ -26,7 +26,7 @@ struct MalformedInputTests {
     @Test(arguments: validDumps)
     func truncatedAtEveryStreamBoundaryAndRandomPoints(_ path: String) throws {
         let bytes = try Fixtures.bytes(path)
-        let file = try MinidumpFile(ByteView(bytes))
+        let file = try MinidumpFile(ByteView(bytes), contexts: .bundled)
         var cuts = Set<Int>([0, 1, 4, 31, 32, Int(file.header.streamDirectoryRva)])
         for entry in file.directory {
             for cut in [Int(entry.rva), Int(entry.rva) + 1, Int(entry.rva) + Int(entry.dataSize) - 1,
@@ -65,10 +65,10 @@ struct MalformedInputTests {
     @Test func emptyAndTinyInputsAreErrorsWithOffsets() {
         for size in 0..<32 {
             let bytes = Array([0x4d, 0x44, 0x4d, 0x50] + [UInt8](repeating: 0, count: 28)).prefix(size)
-            #expect(throws: ParseError.self) { try MinidumpFile(ByteView(Array(bytes))) }
+            #expect(throws: ParseError.self) { try MinidumpFile(ByteView(Array(bytes)), contexts: .bundled) }
         }
         do {
-            _ = try MinidumpFile(ByteView(Array("not a minidump at all, just text".utf8)))
+            _ = try MinidumpFile(ByteView(Array("not a minidump at all, just text".utf8)), contexts: .bundled)
             Issue.record("text parsed as a minidump")
         } catch {
             #expect(error.kind == .badMagic)
@@ -80,7 +80,7 @@ struct MalformedInputTests {
     /// rust-minidump's invalid-range.dmp: a LinuxMaps stream whose range is outside the file.
     @Test func invalidRangeDumpIsPartial() throws {
         let bytes = try Fixtures.bytes("rust-minidump/minidumps/invalid-range.dmp")
-        let contents = try MinidumpContents(bytes: ByteView(bytes))
+        let contents = try MinidumpContents(bytes: ByteView(bytes), contexts: .bundled)
         #expect(contents.file.directory.contains { $0.type == .linuxMaps })
         let report = try #require(Self.exercise(bytes))
         #expect(report.linux?.maps == nil)
@@ -98,7 +98,7 @@ struct MalformedInputTests {
     @Test func absurdStreamCountIsCut() throws {
         var bytes = try Fixtures.bytes("breakpad/minidumps/minidump2.dmp")
         bytes[8] = 0xff; bytes[9] = 0xff; bytes[10] = 0xff; bytes[11] = 0x7f
-        let file = try MinidumpFile(ByteView(bytes))
+        let file = try MinidumpFile(ByteView(bytes), contexts: .bundled)
         #expect(file.directory.count < bytes.count / 12)
         #expect(file.notes.contains { $0.contains("claims") })
         #expect(Self.exercise(bytes) != nil)

@@ -7,7 +7,7 @@ import Testing
 /// crashpipe against what Breakpad and rust-minidump print or assert for the same dumps.
 struct ReferenceOutputTests {
     static func contents(_ path: String) throws -> MinidumpContents {
-        try MinidumpContents(bytes: ByteView(try Fixtures.bytes(path)))
+        try MinidumpContents(bytes: ByteView(try Fixtures.bytes(path)), contexts: .bundled)
     }
 
     static func report(_ path: String) throws -> CrashReport {
@@ -121,6 +121,6 @@ struct ReferenceOutputTests {
         #expect(linux.system?.osVersion == "4.9.60-linuxkit-aufs")
         #expect(linux.system?.osBuild == "#1 SMP Mon Nov 6 16:00:12 UTC 2017")
 
-        #expect(throws: ParseError.self) { try MinidumpContents(bytes: ByteView([])) }
+        #expect(throws: ParseError.self) { try MinidumpContents(bytes: ByteView([]), contexts: .bundled) }
     }
 }

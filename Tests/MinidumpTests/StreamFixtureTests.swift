@@ -8,7 +8,7 @@ import Testing
 /// projects' tests assert, or that INVENTORY.json and the raw files show.
 struct StreamFixtureTests {
     static func contents(_ path: String) throws -> MinidumpContents {
-        try MinidumpContents(bytes: ByteView(try Fixtures.bytes(path)))
+        try MinidumpContents(bytes: ByteView(try Fixtures.bytes(path)), contexts: .bundled)
     }
 
     static func report(_ contents: MinidumpContents, path: String = "fixture") -> CrashReport {

@@ -80,10 +80,10 @@ struct StreamHostileInputTests {
         dump.addLinuxDSODebug(SynthDSODebug(linkMaps: [SynthLinkMap(address: 1, name: "/l")]))
         dump.addStream(type: 0x4d7a_0001, body: StreamSyntheticCrashpadTests.macCrashInfo(dump, count: 1, records: [(5, ["a", "b", "c", "d", "e"])]))
         let bytes = dump.build()
-        let full = try MinidumpContents(bytes: ByteView(bytes))
+        let full = try MinidumpContents(bytes: ByteView(bytes), contexts: .bundled)
         #expect(full.errors.isEmpty)
         for cut in stride(from: 32, to: bytes.count, by: 7) {
-            guard let contents = try? MinidumpContents(bytes: ByteView(Array(bytes[..<cut]))) else { continue }
+            guard let contents = try? MinidumpContents(bytes: ByteView(Array(bytes[..<cut])), contexts: .bundled) else { continue }
             _ = StreamSynth.report(contents)
         }
     }

@@ -9,7 +9,7 @@ enum StreamSynth {
     static let endians: [SynthEndian] = [.little, .big]
 
     static func contents(_ dump: SyntheticMinidump) throws -> MinidumpContents {
-        try MinidumpContents(bytes: ByteView(dump.build()))
+        try MinidumpContents(bytes: ByteView(dump.build()), contexts: .bundled)
     }
 
     /// The report, after rendering the dump every way the CLI does (none of which may trap).

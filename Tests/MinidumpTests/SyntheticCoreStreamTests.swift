@@ -9,7 +9,7 @@ struct SyntheticCoreStreamTests {
     static let endians: [SynthEndian] = [.little, .big]
 
     static func parse(_ dump: SyntheticMinidump) throws -> MinidumpContents {
-        try MinidumpContents(bytes: ByteView(dump.build()))
+        try MinidumpContents(bytes: ByteView(dump.build()), contexts: .bundled)
     }
 
     static func report(_ dump: SyntheticMinidump) throws -> CrashReport {

@@ -1,5 +1,6 @@
 import CrashpipeCore
 import Minidump
+import UnwindAMD64
 import OutputFormats
 import Testing
 

@@ -8,6 +8,7 @@ public struct PluginDescriptor: Sendable, Hashable {
         case demangler
         case symbolFormat
         case symbolSource
+        case contextFormat
 
         public var description: String {
             switch self {
@@ -16,6 +17,7 @@ public struct PluginDescriptor: Sendable, Hashable {
             case .demangler: return "demangler"
             case .symbolFormat: return "symbol-format"
             case .symbolSource: return "symbol-source"
+            case .contextFormat: return "context-format"
             }
         }
     }
@@ -48,6 +50,8 @@ public struct StageFactory: Sendable {
 public struct PluginRegistry: Sendable {
     public private(set) var stages: [String: StageFactory] = [:]
     public private(set) var unwinders: [CPU: any CPUUnwinder] = [:]
+    /// How each CPU's registers are stored in dumps; registered by architecture plugins.
+    public private(set) var contextFormats = ContextFormats()
     public private(set) var demanglers: [String: any Demangler] = [:]
     /// Demangler languages in registration order (the order detection tries them).
     public private(set) var demanglerOrder: [String] = []
@@ -78,6 +82,14 @@ public struct PluginRegistry: Sendable {
         let cpu = type(of: unwinder).cpu
         guard unwinders[cpu] == nil else { throw RegistryError(id: cpu.rawValue, kind: "unwinder") }
         unwinders[cpu] = unwinder
+    }
+
+    /// Registers how a CPU's context is stored in dumps. One format per CPU.
+    public mutating func register(contextFormat: any CPUContextFormat) throws {
+        guard contextFormats.format(for: contextFormat.cpu) == nil else {
+            throw RegistryError(id: contextFormat.cpu.rawValue, kind: "context format")
+        }
+        contextFormats.append(contextFormat)
     }
 
     /// Registers a demangler under its language name.
@@ -127,7 +139,11 @@ public struct PluginRegistry: Sendable {
             PluginDescriptor(id: source.type, kind: .symbolSource, summary: source.summary, options: source.options,
                              requires: [])
         }
-        return stageList + unwinderList + demanglerList + formatList + sourceList
+        let contextList = contextFormats.formats.map { format in
+            PluginDescriptor(id: format.cpu.rawValue, kind: .contextFormat,
+                             summary: "decodes \(format.cpu.rawValue) register contexts in dumps", options: [], requires: [])
+        }
+        return stageList + unwinderList + contextList + demanglerList + formatList + sourceList
     }
 
     /// The parser stage that recognizes `bytes`, if any.

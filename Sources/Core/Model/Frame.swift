@@ -83,12 +83,15 @@ public struct Frame: Sendable, Codable {
         self.isPublicSymbol = false
     }
 
-    /// The address used to look up symbols: one byte before a return address, so a call
-    /// that ends a function maps to the call and not to the next function.
+    /// The address used to look up symbols: for a caller, a little before its return
+    /// address (one byte on x86; the architecture's layout says how far), so a call that ends
+    /// a function maps to the call and not to the next function.
     public var lookupAddress: UInt64 {
         switch trust {
         case .context, .prewalked, .none: return instruction
-        default: return instruction > 0 ? instruction - 1 : 0
+        default:
+            let lookback = context?.layout.returnAddressLookback ?? 1
+            return instruction >= lookback ? instruction - lookback : 0
         }
     }
 }

@@ -11,12 +11,18 @@ public struct RegisterLayout: Sendable, Hashable {
     public let framePointer: Int?
     /// Alternative names accepted by lookups ("fp" for "x29", "lr" for "x30").
     public let aliases: [String: Int]
+    /// How many bytes before a caller's return address its symbols are looked up, so the
+    /// address falls inside the call instruction: 1 on x86, 4 on ARM64 (fixed-size
+    /// instructions), 2 on ARM (where a return address may carry the Thumb bit). The
+    /// architecture's plugin declares it with the layout.
+    public let returnAddressLookback: UInt64
     private let index: [String: Int]
 
     public init(cpu: CPU, names: [String], instructionPointer: String, stackPointer: String,
-                framePointer: String?, aliases: [String: String] = [:]) {
+                framePointer: String?, aliases: [String: String] = [:], returnAddressLookback: UInt64 = 1) {
         precondition(names.count <= 128, "a register layout holds at most 128 registers")
         self.cpu = cpu
+        self.returnAddressLookback = returnAddressLookback
         self.names = names
         var index: [String: Int] = [:]
         for (i, name) in names.enumerated() { index[name] = i }

@@ -4,9 +4,12 @@ import DemangleMSVC
 import DemangleObjC
 import DemangleRust
 import DemangleSwift
+import Microdump
 import Minidump
 import SymbolsBreakpad
 import UnwindAMD64
+import UnwindARM
+import UnwindARM64
 import UnwindX86
 
 /// The plugins that ship with crashpipe, registered explicitly: adding a plugin is one line
@@ -19,6 +22,9 @@ public enum Bundled {
         try SymbolsBreakpadPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
         try UnwindX86Plugin.register(in: &registry)
+        try UnwindARM64Plugin.register(in: &registry)
+        try UnwindARMPlugin.register(in: &registry)
+        try MicrodumpPlugin.register(in: &registry)
         // Demanglers, in the order detection tries them: Objective-C and Rust before C++
         // (legacy Rust names are C++-shaped), MSVC and Swift by their prefixes.
         try DemangleObjCPlugin.register(in: &registry)

@@ -33,6 +33,11 @@ public struct DumpPrinter {
         if trailingBlank { line() }
     }
 
+    /// A CPU context's structure, titled with its name.
+    public mutating func context(_ context: DecodedContext) {
+        block(context.structureName, context.fields.map { ($0.name, $0.value) })
+    }
+
     /// `0x` and lower-case hex, as minidump_dump prints most fields.
     public static func hex<T: BinaryInteger>(_ value: T) -> String { formatHex(value) }
 

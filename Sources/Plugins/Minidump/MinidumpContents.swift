@@ -27,9 +27,10 @@ public struct MinidumpContents: Sendable {
         }
     }
 
-    /// Parses `bytes` as a minidump and reads all its streams.
-    public init(bytes: ByteView) throws(ParseError) {
-        self.init(try MinidumpFile(bytes))
+    /// Parses `bytes` as a minidump and reads all its streams, decoding thread contexts with
+    /// `contexts` (the registry's `contextFormats`).
+    public init(bytes: ByteView, contexts: ContextFormats = ContextFormats()) throws(ParseError) {
+        self.init(try MinidumpFile(bytes, contexts: contexts))
     }
 
     public func stream<S: MinidumpStream>(_ type: S.Type) -> S? { streams[S.streamType] as? S }

@@ -52,6 +52,9 @@ public struct MinidumpFile: Sendable {
     public let notes: [String]
     /// The CPU named by the SystemInfo stream, used to pick context layouts; nil without one.
     public let cpu: CPU?
+    /// How thread contexts are decoded: the formats the architecture plugins registered.
+    /// Without any, contexts are reported as unsupported (the rest of the dump still parses).
+    public let contexts: ContextFormats
 
     /// Whether `bytes` start with a minidump signature in either byte order.
     public static func recognizes(_ bytes: ByteView) -> Bool {
@@ -59,8 +62,9 @@ public struct MinidumpFile: Sendable {
         return raw == signature || raw.byteSwapped == signature
     }
 
-    public init(_ bytes: ByteView) throws(ParseError) {
+    public init(_ bytes: ByteView, contexts: ContextFormats = ContextFormats()) throws(ParseError) {
         self.bytes = bytes
+        self.contexts = contexts
         guard bytes.count >= 4 else {
             throw ParseError(.truncated, offset: 0, context: "header",
                              "a minidump starts with a 32-byte header, the input has \(bytes.count) bytes")

@@ -29,15 +29,17 @@ public struct MinidumpStage: ParserStage {
     public static let summary = "reads a minidump (every stream, both byte orders) into the report"
 
     let configuration: Configuration
+    let contexts: ContextFormats
 
     public init(configuration: Configuration, services: Services) {
         self.configuration = configuration
+        self.contexts = services.registry.contextFormats
     }
 
     public static func canParse(_ input: ByteView) -> Bool { MinidumpFile.recognizes(input) }
 
     public func run(_ report: inout CrashReport, context: StageContext) async throws {
-        let contents = try MinidumpContents(bytes: context.input.bytes)
+        let contents = try MinidumpContents(bytes: context.input.bytes, contexts: contexts)
         MinidumpReport.fill(&report, from: contents, stage: Self.id)
         if !configuration.keepMemory {
             report.memory = MemoryMap()

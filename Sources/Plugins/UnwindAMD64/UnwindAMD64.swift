@@ -110,6 +110,7 @@ public struct AMD64Unwinder: CPUUnwinder {
 /// Registers the amd64 unwinder.
 public enum UnwindAMD64Plugin {
     public static func register(in registry: inout PluginRegistry) throws {
+        try registry.register(contextFormat: AMD64ContextFormat())
         try registry.register(unwinder: AMD64Unwinder())
     }
 }

@@ -34,14 +34,9 @@ let recoverableRegisters: Set<String> = ["eip", "esp", "ebp", "eax", "ebx", "ecx
 public struct X86Unwinder: CPUUnwinder {
     public static let cpu = CPU.x86
 
-    /// The register layout of x86 contexts: the same names, order and roles as the Minidump
-    /// plugin's `ContextX86.layout` (plugins cannot import each other; the two must stay equal
-    /// until the layout moves into Core). Callers are built on their callee's layout, so
-    /// frames of one walk always share the layout frame 0 came with.
-    public static let registerLayout = RegisterLayout(
-        cpu: .x86,
-        names: ["eip", "esp", "ebp", "ebx", "esi", "edi", "eax", "ecx", "edx", "eflags"],
-        instructionPointer: "eip", stackPointer: "esp", framePointer: "ebp")
+    /// The register layout of x86 contexts (``ContextX86/layout``). Callers are built on
+    /// their callee's layout, so frames of one walk always share the layout frame 0 came with.
+    public static var registerLayout: RegisterLayout { ContextX86.layout }
 
     public init() {}
 
@@ -109,6 +104,7 @@ public struct X86Unwinder: CPUUnwinder {
 /// scanning), a `FrameTrust` stamped by each, and a `register(in:)` like this one.
 public enum UnwindX86Plugin {
     public static func register(in registry: inout PluginRegistry) throws {
+        try registry.register(contextFormat: X86ContextFormat())
         try registry.register(unwinder: X86Unwinder())
     }
 }

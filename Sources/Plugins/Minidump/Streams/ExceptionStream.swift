@@ -17,7 +17,7 @@ public struct ExceptionStream: MinidumpStream {
     public var information: [UInt64]
     public var contextSize: UInt32
     @Hex public var contextRva: UInt32
-    public var context: MinidumpContext?
+    public var context: DecodedContext?
     public var problems: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -45,7 +45,7 @@ public struct ExceptionStream: MinidumpStream {
         if contextSize > 0 || contextRva > 0 {
             do {
                 let bytes = try dump.location(size: contextSize, rva: contextRva, what: "exception context")
-                context = try MinidumpContext.parse(bytes, endian: dump.endian, cpu: dump.cpu)
+                context = try dump.contexts.decode(bytes, endian: dump.endian, cpu: dump.cpu)
             } catch {
                 problems.append("context: \(error)")
             }
@@ -87,6 +87,6 @@ public struct ExceptionStream: MinidumpStream {
         fields.append(("thread_context.data_size", "\(contextSize)"))
         fields.append(("thread_context.rva", P.hex(contextRva)))
         out.block("MDException", fields)
-        if let context { context.dump(to: &out) } else { out.line("  (no context)"); out.line() }
+        if let context { out.context(context) } else { out.line("  (no context)"); out.line() }
     }
 }

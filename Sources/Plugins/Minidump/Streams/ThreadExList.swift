@@ -27,7 +27,7 @@ public struct ThreadExList: MinidumpStream {
         @Hex public var backingStoreRva: UInt32
         public var stack: ByteView?
         public var backingStore: ByteView?
-        public var context: MinidumpContext?
+        public var context: DecodedContext?
         public var problems: [String]
 
         enum CodingKeys: String, CodingKey {

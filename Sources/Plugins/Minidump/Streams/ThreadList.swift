@@ -18,7 +18,7 @@ public struct ThreadList: MinidumpStream {
         @Hex public var contextRva: UInt32
         /// The stack bytes, when the location is inside the file.
         public var stack: ByteView?
-        public var context: MinidumpContext?
+        public var context: DecodedContext?
         /// Why the stack or context could not be read.
         public var problems: [String]
 
@@ -68,7 +68,7 @@ public struct ThreadList: MinidumpStream {
                 ("thread_context.data_size", P.hex(t.contextSize)),
                 ("thread_context.rva", P.hex(t.contextRva)),
             ])
-            if let context = t.context { context.dump(to: &out) } else { out.line("  (no context)"); out.line() }
+            if let context = t.context { out.context(context) } else { out.line("  (no context)"); out.line() }
             out.line("Stack")
             if let stack = t.stack { out.line(P.hexBytes(stack)) } else { out.line("No stack") }
             out.line()
@@ -80,10 +80,10 @@ extension MinidumpFile {
     /// The stack bytes and CPU context a thread record points at, with what went wrong (as
     /// sentences) for either; one bad location never hides the other.
     func threadMemory(id: UInt32, stack: (size: UInt32, rva: UInt32), context: (size: UInt32, rva: UInt32))
-        -> (ByteView?, MinidumpContext?, [String]) {
+        -> (ByteView?, DecodedContext?, [String]) {
         var problems: [String] = []
         var stackBytes: ByteView?
-        var parsed: MinidumpContext?
+        var parsed: DecodedContext?
         do {
             stackBytes = try location(size: stack.size, rva: stack.rva, what: "stack of thread \(id)")
         } catch {
@@ -91,7 +91,7 @@ extension MinidumpFile {
         }
         do {
             let bytes = try location(size: context.size, rva: context.rva, what: "context of thread \(id)")
-            parsed = try MinidumpContext.parse(bytes, endian: endian, cpu: cpu)
+            parsed = try contexts.decode(bytes, endian: endian, cpu: cpu)
         } catch {
             problems.append("context: \(error)")
         }

@@ -57,7 +57,7 @@ public struct ContextARM64: Sendable {
         cpu: .arm64,
         names: (0..<31).map { "x\($0)" } + ["sp", "pc", "cpsr"],
         instructionPointer: "pc", stackPointer: "sp", framePointer: "x29",
-        aliases: ["fp": "x29", "lr": "x30", "x31": "sp"])
+        aliases: ["fp": "x29", "lr": "x30", "x31": "sp"], returnAddressLookback: 4)
 
     /// Microsoft's layout: CONTEXT_CONTROL (0x1) covers fp, lr, sp, pc and cpsr, CONTEXT_INTEGER
     /// (0x2) x0..x28. The old Breakpad layout has one integer flag for all. Flags naming
@@ -76,21 +76,53 @@ public struct ContextARM64: Sendable {
         return context
     }
 
-    public func dump(to out: inout DumpPrinter) {
-        typealias P = DumpPrinter
-        var fields: [(String, String)] = [("context_flags", P.hex(contextFlags))]
-        for (i, value) in x.enumerated() { fields.append(("iregs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", P.hex(value))) }
-        fields.append(("iregs[31]", P.hex(sp)))
-        fields.append(("pc", P.hex(pc)))
-        fields.append(("cpsr", P.hex(cpsr)))
-        fields.append(("float_save.fpsr", P.hex(fpsr)))
-        fields.append(("float_save.fpcr", P.hex(fpcr)))
+    /// Every field, named and formatted as Breakpad's minidump_dump prints them.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("context_flags", formatHex(contextFlags))]
+        for (i, value) in x.enumerated() { fields.append(("iregs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", formatHex(value))) }
+        fields.append(("iregs[31]", formatHex(sp)))
+        fields.append(("pc", formatHex(pc)))
+        fields.append(("cpsr", formatHex(cpsr)))
+        fields.append(("float_save.fpsr", formatHex(fpsr)))
+        fields.append(("float_save.fpcr", formatHex(fpcr)))
         for i in 0..<32 {
             let bytes = vectorRegisters[(i * 16)..<(i * 16 + 16)]
             // Printed as a 128-bit number: most significant byte first.
             fields.append(("float_save.regs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]",
                            "0x" + hexDigits(bytes.reversed(), uppercase: false)))
         }
-        out.block(isOldLayout ? "MDRawContextARM64_Old" : "MDRawContextARM64", fields)
+        return fields
+    }
+}
+
+/// How 64-bit ARM contexts are stored in minidumps and microdumps: Microsoft's CONTEXT_ARM64
+/// (32-bit flags with 0x00400000) or Breakpad's older layout (64-bit flags with 0x80000000,
+/// 796 bytes).
+public struct ARM64ContextFormat: CPUContextFormat {
+    public let cpu = CPU.arm64
+    public var layout: RegisterLayout { ContextARM64.layout }
+
+    public init() {}
+
+    public func recognizes(_ data: ByteView, endian: Endian) -> Bool {
+        guard let flags = try? data.u32(at: 0, endian) else { return false }
+        return flags & 0xffff_ff00 == ContextARM64.cpuFlag || flags & 0xffff_ff00 == 0x8000_0000
+    }
+
+    /// The old layout starts with a 64-bit flags word whose CPU bit is 0x80000000;
+    /// Microsoft's with a 32-bit flags word with 0x00400000.
+    static func isOldLayout(_ data: ByteView, endian: Endian) -> Bool {
+        guard let flags = try? data.u32(at: 0, endian) else { return false }
+        if flags & ContextARM64.cpuFlag != 0 { return false }
+        return UInt64(flags) & ContextARM64.oldCpuFlag != 0 || data.count == ContextARM64.oldSize
+    }
+
+    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+        let old = Self.isOldLayout(data, endian: endian)
+        let size = old ? ContextARM64.oldSize : ContextARM64.size
+        guard data.count >= size else { throw ContextFormats.tooShort(data, needs: size, old ? "arm64 (old layout)" : "arm64") }
+        let context = try ContextARM64(parsing: data, endian: endian, oldLayout: old)
+        return DecodedContext(registers: context.registers, structureName: old ? "MDRawContextARM64_Old" : "MDRawContextARM64",
+                              fields: context.fields)
     }
 }

@@ -69,19 +69,38 @@ public struct ContextX86: Sendable {
         return context
     }
 
-    public func dump(to out: inout DumpPrinter) {
-        typealias P = DumpPrinter
-        var fields: [(String, String)] = [("context_flags", P.hex(contextFlags))]
+    /// Every field, named and formatted as Breakpad's minidump_dump prints them.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("context_flags", formatHex(contextFlags))]
         for (name, value) in zip(["dr0", "dr1", "dr2", "dr3", "dr6", "dr7"], debugRegisters) {
-            fields.append((name, P.hex(value)))
+            fields.append((name, formatHex(value)))
         }
-        for (name, value) in zip(Self.floatNames, floatSave) { fields.append(("float_save.\(name)", P.hex(value))) }
+        for (name, value) in zip(Self.floatNames, floatSave) { fields.append(("float_save.\(name)", formatHex(value))) }
         fields.append(("float_save.register_area[80]", "0x" + hexDigits(floatRegisterArea, uppercase: false)))
-        fields.append(("float_save.cr0_npx_state", P.hex(cr0NpxState)))
-        for (name, value) in zip(["gs", "fs", "es", "ds"], segments) { fields.append((name, P.hex(value))) }
-        for (name, value) in zip(["edi", "esi", "ebx", "edx", "ecx", "eax"], integer) { fields.append((name, P.hex(value))) }
-        for (name, value) in zip(["ebp", "eip", "cs", "eflags", "esp", "ss"], control) { fields.append((name, P.hex(value))) }
+        fields.append(("float_save.cr0_npx_state", formatHex(cr0NpxState)))
+        for (name, value) in zip(["gs", "fs", "es", "ds"], segments) { fields.append((name, formatHex(value))) }
+        for (name, value) in zip(["edi", "esi", "ebx", "edx", "ecx", "eax"], integer) { fields.append((name, formatHex(value))) }
+        for (name, value) in zip(["ebp", "eip", "cs", "eflags", "esp", "ss"], control) { fields.append((name, formatHex(value))) }
         fields.append(("extended_registers[512]", "0x" + hexDigits(extendedRegisters, uppercase: false)))
-        out.block("MDRawContextX86", fields)
+        return fields
+    }
+}
+
+/// How x86 contexts are stored in minidumps: Microsoft's CONTEXT for i386 (flag 0x00010000).
+public struct X86ContextFormat: CPUContextFormat {
+    public let cpu = CPU.x86
+    public var layout: RegisterLayout { ContextX86.layout }
+
+    public init() {}
+
+    public func recognizes(_ data: ByteView, endian: Endian) -> Bool {
+        guard let flags = try? data.u32(at: 0, endian) else { return false }
+        return flags & 0xffff_ff00 == ContextX86.cpuFlag
+    }
+
+    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+        guard data.count >= ContextX86.size else { throw ContextFormats.tooShort(data, needs: ContextX86.size, "x86") }
+        let context = try ContextX86(parsing: data, endian: endian)
+        return DecodedContext(registers: context.registers, structureName: "MDRawContextX86", fields: context.fields)
     }
 }

@@ -32,7 +32,7 @@ public struct ContextARM: Sendable {
         cpu: .arm,
         names: (0..<16).map { "r\($0)" } + ["cpsr"],
         instructionPointer: "r15", stackPointer: "r13", framePointer: "r11",
-        aliases: ["sp": "r13", "lr": "r14", "pc": "r15", "fp": "r11"])
+        aliases: ["sp": "r13", "lr": "r14", "pc": "r15", "fp": "r11"], returnAddressLookback: 2)
 
     /// Breakpad's ARM context has one flag (integer, 0x2) for all of r0..r15 and cpsr; without
     /// it (old writers) the registers are still taken as known.
@@ -43,16 +43,36 @@ public struct ContextARM: Sendable {
         return context
     }
 
-    public func dump(to out: inout DumpPrinter) {
-        typealias P = DumpPrinter
-        var fields: [(String, String)] = [("context_flags", P.hex(contextFlags))]
-        for (i, value) in iregs.enumerated() { fields.append(("iregs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", P.hex(value))) }
-        fields.append(("cpsr", P.hex(cpsr)))
-        fields.append(("float_save.fpscr", P.hex(fpscr)))
+    /// Every field, named and formatted as Breakpad's minidump_dump prints them.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("context_flags", formatHex(contextFlags))]
+        for (i, value) in iregs.enumerated() { fields.append(("iregs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", formatHex(value))) }
+        fields.append(("cpsr", formatHex(cpsr)))
+        fields.append(("float_save.fpscr", formatHex(fpscr)))
         for (i, value) in floatRegisters.enumerated() {
-            fields.append(("float_save.regs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", P.hex(value)))
+            fields.append(("float_save.regs[\(String(repeating: " ", count: i < 10 ? 1 : 0))\(i)]", formatHex(value)))
         }
-        for (i, value) in floatExtra.enumerated() { fields.append(("float_save.extra[\(i)]", P.hex(value))) }
-        out.block("MDRawContextARM", fields)
+        for (i, value) in floatExtra.enumerated() { fields.append(("float_save.extra[\(i)]", formatHex(value))) }
+        return fields
+    }
+}
+
+/// How 32-bit ARM contexts are stored in minidumps and microdumps: Breakpad's MDRawContextARM
+/// (flag 0x40000000, or 0x00000040 from old writers).
+public struct ARMContextFormat: CPUContextFormat {
+    public let cpu = CPU.arm
+    public var layout: RegisterLayout { ContextARM.layout }
+
+    public init() {}
+
+    public func recognizes(_ data: ByteView, endian: Endian) -> Bool {
+        guard let flags = try? data.u32(at: 0, endian) else { return false }
+        return flags & 0xffff_ff00 == ContextARM.cpuFlag || flags & 0xffff_ffc0 == ContextARM.oldCpuFlag
+    }
+
+    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+        guard data.count >= ContextARM.size else { throw ContextFormats.tooShort(data, needs: ContextARM.size, "arm") }
+        let context = try ContextARM(parsing: data, endian: endian)
+        return DecodedContext(registers: context.registers, structureName: "MDRawContextARM", fields: context.fields)
     }
 }

@@ -78,18 +78,38 @@ public struct ContextAMD64: Sendable {
         return context
     }
 
-    public func dump(to out: inout DumpPrinter) {
-        typealias P = DumpPrinter
-        var fields: [(String, String)] = []
-        for (i, value) in homes.enumerated() { fields.append(("p\(i + 1)_home", P.hex(value))) }
-        fields.append(("context_flags", P.hex(contextFlags)))
-        fields.append(("mx_csr", P.hex(mxCsr)))
-        for (name, value) in zip(["cs", "ds", "es", "fs", "gs", "ss"], segments) { fields.append((name, P.hex(value))) }
-        fields.append(("eflags", P.hex(eflags)))
+    /// Every field, named and formatted as Breakpad's minidump_dump prints them.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        for (i, value) in homes.enumerated() { fields.append(("p\(i + 1)_home", formatHex(value))) }
+        fields.append(("context_flags", formatHex(contextFlags)))
+        fields.append(("mx_csr", formatHex(mxCsr)))
+        for (name, value) in zip(["cs", "ds", "es", "fs", "gs", "ss"], segments) { fields.append((name, formatHex(value))) }
+        fields.append(("eflags", formatHex(eflags)))
         for (name, value) in zip(["dr0", "dr1", "dr2", "dr3", "dr6", "dr7"], debugRegisters) {
-            fields.append((name, P.hex(value)))
+            fields.append((name, formatHex(value)))
         }
-        for (name, value) in zip(Self.gprNames, gpr) { fields.append((name, P.hex(value))) }
-        out.block("MDRawContextAMD64", fields)
+        for (name, value) in zip(Self.gprNames, gpr) { fields.append((name, formatHex(value))) }
+        return fields
+    }
+}
+
+/// How amd64 contexts are stored in minidumps: Microsoft's CONTEXT, recognized by the CPU bit
+/// of its flags (at offset 48, after the six register home slots).
+public struct AMD64ContextFormat: CPUContextFormat {
+    public let cpu = CPU.amd64
+    public var layout: RegisterLayout { ContextAMD64.layout }
+
+    public init() {}
+
+    public func recognizes(_ data: ByteView, endian: Endian) -> Bool {
+        guard data.count >= ContextAMD64.size, let flags = try? data.u32(at: 48, endian) else { return false }
+        return flags & 0xffff_ff00 == ContextAMD64.cpuFlag
+    }
+
+    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+        guard data.count >= ContextAMD64.size else { throw ContextFormats.tooShort(data, needs: ContextAMD64.size, "amd64") }
+        let context = try ContextAMD64(parsing: data, endian: endian)
+        return DecodedContext(registers: context.registers, structureName: "MDRawContextAMD64", fields: context.fields)
     }
 }
