@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: [],
+            dependencies: ["CrashpipeCore"],
             path: "Tests/Support",
             swiftSettings: strict
         ),

@@ -1,44 +1,48 @@
 import CrashpipeCore
-import TestSupport
 
 /// Symbols made in a test: functions by module-relative range, CFI rules by range.
-struct CannedSymbols: ModuleSymbols {
-    var functions: [(start: UInt64, size: UInt64, name: String)] = []
-    var cfi: [(start: UInt64, size: UInt64, rules: String)] = []
-    var problems: [String] = []
+public struct CannedSymbols: ModuleSymbols {
+    public var functions: [(start: UInt64, size: UInt64, name: String)] = []
+    public var cfi: [(start: UInt64, size: UInt64, rules: String)] = []
+    public var problems: [String] = []
 
-    func lookup(_ address: UInt64) -> SymbolInfo? {
+    public init(functions: [(start: UInt64, size: UInt64, name: String)] = [], cfi: [(start: UInt64, size: UInt64, rules: String)] = []) {
+        self.functions = functions
+        self.cfi = cfi
+    }
+
+    public func lookup(_ address: UInt64) -> SymbolInfo? {
         functions.first { address >= $0.start && address < $0.start + $0.size }
             .map { SymbolInfo(function: $0.name, functionAddress: $0.start) }
     }
 
-    func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+    public func callFrameInfo(at address: UInt64) -> CallFrameRules? {
         cfi.first { address >= $0.start && address < $0.start + $0.size }.flatMap { CallFrameRules(parsing: $0.rules) }
     }
 
-    func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
-    func hasFunction(at address: UInt64) -> Bool { lookup(address) != nil }
+    public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
+    public func hasFunction(at address: UInt64) -> Bool { lookup(address) != nil }
 }
 
 /// A thread to walk: a stack assembled with labels at `base`, a register context, and two
 /// modules (0x40000000 and 0x50000000 in 64-bit tests, like Breakpad's fixtures).
-struct StackFixture {
-    let stackBase: UInt64
-    let section = ByteSection(endian: .little, name: "stack")
-    var modules: [Module]
-    var symbols: [Int: any ModuleSymbols] = [:]
-    var os: OS = .linux
+public struct StackFixture {
+    public let stackBase: UInt64
+    public let section = ByteSection(endian: .little, name: "stack")
+    public var modules: [Module]
+    public var symbols: [Int: any ModuleSymbols] = [:]
+    public var os: OS = .linux
 
-    init(stackBase: UInt64 = 0x8000_0000, modules: [Module]) {
+    public init(stackBase: UInt64 = 0x8000_0000, modules: [Module]) {
         self.stackBase = stackBase
         self.modules = modules
     }
 
     /// The absolute address of a label placed in the stack section (after `contents()`).
-    func address(_ label: SynthLabel) -> UInt64 { stackBase + (label.resolvedValue ?? 0) }
+    public func address(_ label: SynthLabel) -> UInt64 { stackBase + (label.resolvedValue ?? 0) }
 
     /// Walks with `unwinder` from `registers` and returns the frames (symbolicated).
-    func walk(_ unwinder: any CPUUnwinder, layout: RegisterLayout, registers: [String: UInt64],
+    public func walk(_ unwinder: any CPUUnwinder, layout: RegisterLayout, registers: [String: UInt64],
               labels: [String: SynthLabel] = [:], maxFrames: Int = 1024, scan: Bool = true) -> [Frame] {
         let bytes = section.contents()
         var context = RegisterContext(layout: layout)
