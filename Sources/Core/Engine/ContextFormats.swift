@@ -34,8 +34,9 @@ public protocol CPUContextFormat: Sendable {
     /// format, judged by its flags and size.
     func recognizes(_ data: ByteView, endian: Endian) -> Bool
     /// Decodes `data`. A context too short for the format is an error that names the size
-    /// found and the size needed.
-    func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext
+    /// found and the size needed. `os` (when the dump names one) picks platform conventions,
+    /// such as which register is the frame pointer on 32-bit ARM.
+    func decode(_ data: ByteView, endian: Endian, os: OS?) throws(ParseError) -> DecodedContext
 }
 
 /// The registered context formats, tried in registration order when the CPU is unknown.
@@ -56,20 +57,20 @@ public struct ContextFormats: Sendable {
 
     /// Decodes a context: by the CPU the dump names (`hint`), or else by the first format
     /// that recognizes the bytes.
-    public func decode(_ data: ByteView, endian: Endian, cpu hint: CPU?) throws(ParseError) -> DecodedContext {
+    public func decode(_ data: ByteView, endian: Endian, cpu hint: CPU?, os: OS? = nil) throws(ParseError) -> DecodedContext {
         let known = hint.flatMap { $0 == .unknown ? nil : $0 }
         if let known {
             guard let format = format(for: known) else {
                 throw ParseError(.unsupported, offset: data.fileOffset(0), context: "thread context",
                                  "contexts of \(known) CPUs are not supported (no plugin registered for \(known))")
             }
-            return try format.decode(data, endian: endian)
+            return try format.decode(data, endian: endian, os: os)
         }
         guard let format = formats.first(where: { $0.recognizes(data, endian: endian) }) else {
             throw ParseError(.unsupported, offset: data.fileOffset(0), context: "thread context",
                              "cannot tell the CPU of a \(data.count)-byte context")
         }
-        return try format.decode(data, endian: endian)
+        return try format.decode(data, endian: endian, os: os)
     }
 
     /// The error a format throws for a context shorter than it needs.

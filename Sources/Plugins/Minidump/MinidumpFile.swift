@@ -52,6 +52,8 @@ public struct MinidumpFile: Sendable {
     public let notes: [String]
     /// The CPU named by the SystemInfo stream, used to pick context layouts; nil without one.
     public let cpu: CPU?
+    /// The OS named by the SystemInfo stream (platform conventions of contexts); nil without one.
+    public let os: OS?
     /// How thread contexts are decoded: the formats the architecture plugins registered.
     /// Without any, contexts are reported as unsupported (the rest of the dump still parses).
     public let contexts: ContextFormats
@@ -126,6 +128,12 @@ public struct MinidumpFile: Sendable {
             cpu = SystemInfoStream.cpu(forArchitecture: arch)
         } else {
             cpu = nil
+        }
+        if let info = entries.first(where: { $0.type == .systemInfo }), info.dataSize >= 24,
+           let platform = try? bytes.u32(at: Int(info.rva) + 20, endian) {
+            os = SystemInfoStream.os(forPlatform: platform)
+        } else {
+            os = nil
         }
     }
 

@@ -107,7 +107,7 @@ public struct AMD64ContextFormat: CPUContextFormat {
         return flags & 0xffff_ff00 == ContextAMD64.cpuFlag
     }
 
-    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+    public func decode(_ data: ByteView, endian: Endian, os: OS?) throws(ParseError) -> DecodedContext {
         guard data.count >= ContextAMD64.size else { throw ContextFormats.tooShort(data, needs: ContextAMD64.size, "amd64") }
         let context = try ContextAMD64(parsing: data, endian: endian)
         return DecodedContext(registers: context.registers, structureName: "MDRawContextAMD64", fields: context.fields)

@@ -26,18 +26,33 @@ public struct ContextARM: Sendable {
         floatExtra = try (0..<8).map { _ throws(ParseError) in try r.u32() }
     }
 
-    /// r0..r15 by number; `sp`, `lr`, `pc` as aliases. The frame pointer differs by platform
-    /// (r11 on Linux and Android, r7 on Apple), so unwinders choose it, not the layout.
+    /// r0..r15 by number; `sp`, `lr`, `pc` as aliases, and `fp`: r11 on Linux and Android
+    /// (this layout), r7 on Apple platforms (``appleLayout``).
     public static let layout = RegisterLayout(
         cpu: .arm,
         names: (0..<16).map { "r\($0)" } + ["cpsr"],
         instructionPointer: "r15", stackPointer: "r13", framePointer: "r11",
         aliases: ["sp": "r13", "lr": "r14", "pc": "r15", "fp": "r11"], returnAddressLookback: 2)
 
+    /// The same registers with Apple's frame pointer, r7.
+    public static let appleLayout = RegisterLayout(
+        cpu: .arm,
+        names: (0..<16).map { "r\($0)" } + ["cpsr"],
+        instructionPointer: "r15", stackPointer: "r13", framePointer: "r7",
+        aliases: ["sp": "r13", "lr": "r14", "pc": "r15", "fp": "r7"], returnAddressLookback: 2)
+
+    /// The layout for contexts from `os`: Apple's frame pointer on iOS and macOS.
+    public static func layout(for os: OS?) -> RegisterLayout {
+        os == .iOS || os == .macOS ? appleLayout : layout
+    }
+
     /// Breakpad's ARM context has one flag (integer, 0x2) for all of r0..r15 and cpsr; without
     /// it (old writers) the registers are still taken as known.
-    public var registers: RegisterContext {
-        var context = RegisterContext(layout: Self.layout)
+    public var registers: RegisterContext { registers(os: nil) }
+
+    /// The registers in the layout for `os` (which register `fp` names).
+    public func registers(os: OS?) -> RegisterContext {
+        var context = RegisterContext(layout: Self.layout(for: os))
         for (i, value) in iregs.enumerated() { context[index: i] = UInt64(value) }
         context["cpsr"] = UInt64(cpsr)
         return context
@@ -70,9 +85,9 @@ public struct ARMContextFormat: CPUContextFormat {
         return flags & 0xffff_ff00 == ContextARM.cpuFlag || flags & 0xffff_ffc0 == ContextARM.oldCpuFlag
     }
 
-    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+    public func decode(_ data: ByteView, endian: Endian, os: OS?) throws(ParseError) -> DecodedContext {
         guard data.count >= ContextARM.size else { throw ContextFormats.tooShort(data, needs: ContextARM.size, "arm") }
         let context = try ContextARM(parsing: data, endian: endian)
-        return DecodedContext(registers: context.registers, structureName: "MDRawContextARM", fields: context.fields)
+        return DecodedContext(registers: context.registers(os: os), structureName: "MDRawContextARM", fields: context.fields)
     }
 }

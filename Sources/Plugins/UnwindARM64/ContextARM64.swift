@@ -117,7 +117,7 @@ public struct ARM64ContextFormat: CPUContextFormat {
         return UInt64(flags) & ContextARM64.oldCpuFlag != 0 || data.count == ContextARM64.oldSize
     }
 
-    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+    public func decode(_ data: ByteView, endian: Endian, os: OS?) throws(ParseError) -> DecodedContext {
         let old = Self.isOldLayout(data, endian: endian)
         let size = old ? ContextARM64.oldSize : ContextARM64.size
         guard data.count >= size else { throw ContextFormats.tooShort(data, needs: size, old ? "arm64 (old layout)" : "arm64") }

@@ -98,7 +98,7 @@ public struct X86ContextFormat: CPUContextFormat {
         return flags & 0xffff_ff00 == ContextX86.cpuFlag
     }
 
-    public func decode(_ data: ByteView, endian: Endian) throws(ParseError) -> DecodedContext {
+    public func decode(_ data: ByteView, endian: Endian, os: OS?) throws(ParseError) -> DecodedContext {
         guard data.count >= ContextX86.size else { throw ContextFormats.tooShort(data, needs: ContextX86.size, "x86") }
         let context = try ContextX86(parsing: data, endian: endian)
         return DecodedContext(registers: context.registers, structureName: "MDRawContextX86", fields: context.fields)

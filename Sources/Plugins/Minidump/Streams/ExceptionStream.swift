@@ -45,7 +45,7 @@ public struct ExceptionStream: MinidumpStream {
         if contextSize > 0 || contextRva > 0 {
             do {
                 let bytes = try dump.location(size: contextSize, rva: contextRva, what: "exception context")
-                context = try dump.contexts.decode(bytes, endian: dump.endian, cpu: dump.cpu)
+                context = try dump.contexts.decode(bytes, endian: dump.endian, cpu: dump.cpu, os: dump.os)
             } catch {
                 problems.append("context: \(error)")
             }

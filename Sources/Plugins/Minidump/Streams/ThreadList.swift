@@ -91,7 +91,7 @@ extension MinidumpFile {
         }
         do {
             let bytes = try location(size: context.size, rva: context.rva, what: "context of thread \(id)")
-            parsed = try contexts.decode(bytes, endian: endian, cpu: cpu)
+            parsed = try contexts.decode(bytes, endian: endian, cpu: cpu, os: os)
         } catch {
             problems.append("context: \(error)")
         }
