@@ -44,6 +44,7 @@ let package = Package(
         plugin("UnwindX86"),
         plugin("UnwindARM64"),
         plugin("UnwindARM"),
+        plugin("UnwindRISCV64"),
         plugin("Microdump"),
         plugin("OutputFormats"),
         .target(
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "Bundled",
             dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
-                           "UnwindARM64", "UnwindARM", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
+                           "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -143,6 +144,12 @@ let package = Package(
             name: "UnwindARMTests",
             dependencies: ["CrashpipeCore", "UnwindARM", "TestSupport"],
             path: "Tests/UnwindARMTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UnwindRISCV64Tests",
+            dependencies: ["CrashpipeCore", "UnwindRISCV64", "Bundled", "TestSupport"],
+            path: "Tests/UnwindRISCV64Tests",
             swiftSettings: strict
         ),
         .testTarget(

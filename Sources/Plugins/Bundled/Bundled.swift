@@ -10,6 +10,7 @@ import SymbolsBreakpad
 import UnwindAMD64
 import UnwindARM
 import UnwindARM64
+import UnwindRISCV64
 import UnwindX86
 
 /// The plugins that ship with crashpipe, registered explicitly: adding a plugin is one line
@@ -24,6 +25,7 @@ public enum Bundled {
         try UnwindX86Plugin.register(in: &registry)
         try UnwindARM64Plugin.register(in: &registry)
         try UnwindARMPlugin.register(in: &registry)
+        try UnwindRISCV64Plugin.register(in: &registry)
         try MicrodumpPlugin.register(in: &registry)
         // Demanglers, in the order detection tries them: Objective-C and Rust before C++
         // (legacy Rust names are C++-shaped), MSVC and Swift by their prefixes.
