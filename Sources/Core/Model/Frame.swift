@@ -63,7 +63,9 @@ public struct Frame: Sendable, Codable {
     @OptionalHex public var functionAddress: UInt64?
     /// `lookupAddress` minus the function's start.
     @OptionalHex public var functionOffset: UInt64?
-    /// `instruction` minus the module's base.
+    /// `lookupAddress` minus the module's base: for caller frames the offset of the call, not of
+    /// the return address, as Breakpad prints it (`libc.so + 0x11e9d` for a Thumb return
+    /// address 0x...e9f).
     @OptionalHex public var moduleOffset: UInt64?
     public var file: String?
     public var line: UInt32?
