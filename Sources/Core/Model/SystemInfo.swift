@@ -22,6 +22,8 @@ public struct SystemInfo: Sendable, Codable, Hashable {
     /// The values as stored by the dump format, for output that must show them.
     public var rawCPU: UInt32?
     public var rawOS: UInt32?
+    /// The GPU, when the dump records one (Breakpad's microdumps do, from the `G` line).
+    public var gpu: GPUInfo?
 
     public init(os: OS, osVersion: String, osBuild: String? = nil, cpu: CPU, cpuInfo: String? = nil,
                 cpuCount: Int, cpuVendor: String? = nil, cpuFamily: UInt32? = nil, cpuModel: UInt32? = nil,
@@ -41,4 +43,21 @@ public struct SystemInfo: Sendable, Codable, Hashable {
         self.rawCPU = rawCPU
         self.rawOS = rawOS
     }
+}
+
+/// A GPU as Breakpad's microdumps describe it: the OpenGL version, vendor and renderer strings
+/// (each may be empty).
+public struct GPUInfo: Sendable, Codable, Hashable {
+    public var version: String
+    public var vendor: String
+    public var renderer: String
+
+    public init(version: String, vendor: String, renderer: String) {
+        self.version = version
+        self.vendor = vendor
+        self.renderer = renderer
+    }
+
+    /// Whether any of the three strings says something (Breakpad prints "UNKNOWN" otherwise).
+    public var isKnown: Bool { !version.isEmpty || !vendor.isEmpty || !renderer.isEmpty }
 }

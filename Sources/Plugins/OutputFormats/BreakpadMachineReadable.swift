@@ -4,7 +4,7 @@ import CrashpipeCore
 ///
 ///     OS|{name}|{version}
 ///     CPU|{cpu}|{cpu info}|{count}
-///     GPU|||
+///     GPU|{GL version}|{GL vendor}|{GL renderer}
 ///     Crash|{reason}|{address}|{requesting thread}
 ///     Module|{file}|{version}|{debug file}|{debug id}|{base}|{end}|{main}
 ///     (blank line)
@@ -17,7 +17,8 @@ public enum BreakpadMachineReadable {
         let system = report.system
         out += "OS|\(strip(view.osName))|\(strip(view.osVersion))\n"
         out += "CPU|\(strip(system?.cpu.rawValue ?? ""))|\(strip(system?.cpuInfo ?? ""))|\(system?.cpuCount ?? 0)\n"
-        out += "GPU|||\n"
+        let gpu = system?.gpu
+        out += "GPU|\(strip(gpu?.version ?? ""))|\(strip(gpu?.vendor ?? ""))|\(strip(gpu?.renderer ?? ""))\n"
         out += "Crash|"
         if let crash = report.crash {
             out += "\(strip(crash.name))|\(formatHex(crash.address))|"

@@ -16,7 +16,13 @@ public enum BreakpadText {
         let count = system?.cpuCount ?? 0
         line("     \(count) CPU\(count != 1 ? "s" : "")")
         line()
-        line("GPU: UNKNOWN")
+        if let gpu = system?.gpu, gpu.isKnown {
+            line("GPU: \(gpu.version)")
+            line("     \(gpu.vendor)")
+            line("     \(gpu.renderer)")
+        } else {
+            line("GPU: UNKNOWN")
+        }
         line()
         if let crash = report.crash {
             line("Crash reason:  \(crash.name)")

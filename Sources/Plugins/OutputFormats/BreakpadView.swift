@@ -28,8 +28,9 @@ struct BreakpadView {
         return system.osVersion + (system.osBuild.map { $0.isEmpty ? "" : " " + $0 } ?? "")
     }
 
-    /// The main module is the first one in the dump's list (Breakpad's GetMainModule).
-    var mainModuleBase: UInt64? { report.modules.first?.base }
+    /// The main module is the first one in the dump's list (Breakpad's GetMainModule). A
+    /// microdump has none: Breakpad's microdump reader never sets one, so no module is "(main)".
+    var mainModuleBase: UInt64? { report.format == "microdump" ? nil : report.modules.first?.base }
 
     /// Modules with their report index in address order, the order Breakpad lists them.
     var modulesByAddress: [(index: Int, module: Module)] {
