@@ -4,5 +4,6 @@ import CrashpipeCore
 public enum UnwindARMPlugin {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(contextFormat: ARMContextFormat())
+        try registry.register(unwinder: ARMUnwinder())
     }
 }
