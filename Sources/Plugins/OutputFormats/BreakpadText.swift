@@ -98,7 +98,7 @@ public enum BreakpadText {
     }
 
     static func describe(_ frame: Frame, view: BreakpadView) -> String {
-        guard let module = view.module(of: frame) else { return formatHex(frame.instruction) }
+        guard let module = view.module(of: frame) else { return formatHex(view.printedAddress(of: frame)) }
         var text = module.name
         let offset = formatHex(view.offset(of: frame))
         if let function = frame.function {

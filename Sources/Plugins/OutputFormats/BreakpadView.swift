@@ -37,10 +37,19 @@ struct BreakpadView {
         report.modules.enumerated().map { ($0.offset, $0.element) }.sorted { $0.module.base < $1.module.base }
     }
 
+    /// The address Breakpad prints a frame by (its `StackFrame::ReturnAddress`): x86 and amd64
+    /// frames override it to give the return address itself; every other CPU's frames give
+    /// `instruction`, which for a caller frame is already moved back into the call (pc - 2 on
+    /// ARM, pc - 4 on ARM64), so `libc.so + 0x11e9d` for an ARM return address 0x...e9f.
+    func printedAddress(of frame: Frame) -> UInt64 {
+        let cpu = frame.context?.layout.cpu ?? system?.cpu
+        return cpu == .x86 || cpu == .amd64 ? frame.instruction : frame.lookupAddress
+    }
+
     /// Where the offset printed after a frame is measured from, and the offset: the source
     /// line, else the function, else the module, else nothing (an absolute address).
     func offset(of frame: Frame) -> UInt64 {
-        let address = frame.instruction
+        let address = printedAddress(of: frame)
         if frame.file != nil, let lineBase = frame.sourceLineAddress { return address &- lineBase }
         if frame.function != nil, let functionBase = frame.functionAddress { return address &- functionBase }
         if let index = frame.moduleIndex { return address &- report.modules[index].base }
