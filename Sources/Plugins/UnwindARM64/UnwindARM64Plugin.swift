@@ -4,5 +4,6 @@ import CrashpipeCore
 public enum UnwindARM64Plugin {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(contextFormat: ARM64ContextFormat())
+        try registry.register(unwinder: ARM64Unwinder())
     }
 }
