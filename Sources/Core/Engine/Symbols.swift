@@ -88,11 +88,18 @@ public struct CallFrameRules: Sendable, Hashable {
         return copy.withUTF8 { PostfixText.parseRules(UnsafeRawBufferPointer($0), into: &rules) }
     }
 
-    /// Computes the caller's registers from `callee`'s. The caller's stack pointer is the CFA
-    /// and its instruction pointer the `.ra` value; other registers come from their rules
-    /// (registers without a rule are unknown in the caller unless `calleeSaved` lists them,
-    /// in which case they keep the callee's value). Returns nil when `.cfa` or `.ra` cannot be
-    /// computed.
+    /// Computes the caller's registers from `callee`'s, with Breakpad's semantics (its
+    /// CFIFrameInfo::FindCallerRegs and the CFI walkers):
+    ///
+    /// - `.cfa` and `.ra` must evaluate, and so must every other rule: a row with one rule
+    ///   that cannot be computed (memory not captured, an unknown register) is not used;
+    /// - the caller's stack pointer is the CFA and its instruction pointer the `.ra` value,
+    ///   unless a rule names that register itself (`sp: ...`, `$rsp: ...`), which wins;
+    /// - other registers come from their rules; a register without one is unknown in the
+    ///   caller unless `calleeSaved` lists it, in which case it keeps the callee's value.
+    ///
+    /// Rules for registers the layout does not name (vector registers) are evaluated, so
+    /// they can reject the row as above, but not stored.
     public func callerContext(of callee: RegisterContext, calleeSaved: Set<String> = [],
                               readMemory: @escaping (UInt64) -> UInt64?) -> RegisterContext? {
         let layout = callee.layout
@@ -107,13 +114,13 @@ public struct CallFrameRules: Sendable, Hashable {
 
         var caller = RegisterContext(layout: layout)
         for name in calleeSaved { caller[name] = callee[name] }
-        for (name, rule) in rules where name != ".cfa" && name != ".ra" {
-            let register = name.hasPrefix("$") ? String(name.dropFirst()) : name
-            guard layout.index(of: register) != nil else { continue }
-            caller[register] = withCFA.evaluate(rule)
-        }
         caller[index: layout.stackPointer] = cfa
         caller[index: layout.instructionPointer] = ra
+        for (name, rule) in rules where name != ".cfa" && name != ".ra" {
+            guard let value = withCFA.evaluate(rule) else { return nil }
+            let register = name.hasPrefix("$") ? String(name.dropFirst()) : name
+            if let slot = layout.index(of: register) { caller[index: slot] = value }
+        }
         return caller
     }
 }

@@ -97,35 +97,13 @@ public struct ARMUnwinder: CPUUnwinder {
     /// return address). As in Breakpad, the caller's pc is an explicit `pc` rule if there is one,
     /// else `.ra`, and its sp an explicit `sp` rule, else `.cfa`; r4–r11 the rules do not
     /// mention keep the callee's values; other registers are known only if a rule gives them.
-    /// No other validation: Breakpad trusts CFI as long as it evaluates.
+    /// No other validation: Breakpad trusts CFI as long as every rule evaluates (Core's
+    /// `callerContext` applies these rules for every CPU).
     func byCallFrameInfo(_ callee: Frame, _ context: RegisterContext, _ walk: StackWalkInput) -> Frame? {
         guard let rules = walk.callFrameInfo(at: callee.lookupAddress) else { return nil }
         let read: (UInt64) -> UInt64? = { walk.readPointer(at: $0, size: 4) }
         let forwarded = Set(Self.calleeSaved.filter { context[$0] != nil })
-        guard var caller = rules.callerContext(of: context, calleeSaved: forwarded, readMemory: read),
-              let cfa = caller.stackPointer else { return nil }
-
-        // `callerContext` puts .cfa in sp and .ra in pc; rules naming sp or pc themselves win.
-        let layout = context.layout
-        var explicit: [(index: Int, rule: PostfixExpression)] = []
-        for (name, rule) in rules.rules where !name.hasPrefix(".") {
-            let register = name.hasPrefix("$") ? String(name.dropFirst()) : name
-            if let index = layout.index(of: register), index == layout.stackPointer || index == layout.instructionPointer {
-                explicit.append((index, rule))
-            }
-        }
-        if !explicit.isEmpty {
-            var values: [String: UInt64] = [:]
-            for (name, value) in context.known { values[name] = value }
-            for (alias, index) in layout.aliases { if let value = context[index: index] { values[alias] = value } }
-            values[".cfa"] = cfa
-            let evaluator = PostfixEvaluator(values: values, pointerSize: 4, readMemory: read)
-            for (index, rule) in explicit {
-                // A rule that does not evaluate makes Breakpad reject the whole CFI frame.
-                guard let value = evaluator.evaluate(rule) else { return nil }
-                caller[index: index] = value
-            }
-        }
+        guard let caller = rules.callerContext(of: context, calleeSaved: forwarded, readMemory: read) else { return nil }
         guard let pc = caller.instructionPointer, caller.stackPointer != nil else { return nil }
         return Frame(instruction: pc, trust: .cfi, context: caller)
     }

@@ -85,9 +85,9 @@ public struct ARM64Unwinder: CPUUnwinder {
     /// FindCallerRegs and GetCallerByCFIFrameInfo semantics:
     ///
     /// - `.cfa` and `.ra` must evaluate, and so must every other rule: a row with one
-    ///   unusable rule is not used (Core's evaluator would only drop that register);
+    ///   unusable rule is not used;
     /// - the caller's sp is `.cfa` unless a rule recovers `sp` itself, and its pc is `.ra`
-    ///   unless a rule recovers `pc` itself;
+    ///   unless a rule recovers `pc` itself (both done by Core's `callerContext`);
     /// - x19–x29 keep the callee's values when the rules do not mention them; nothing else
     ///   is invented (lr is known only when a rule recovers x30).
     func byCallFrameInfo(_ callee: Frame, _ context: RegisterContext, _ walk: StackWalkInput,
@@ -96,33 +96,11 @@ public struct ARM64Unwinder: CPUUnwinder {
         let read: @Sendable (UInt64) -> UInt64? = { memory.word(at: $0) }
         let forwarded = Self.calleeSaved.filter { context[$0] != nil }
         guard var caller = rules.callerContext(of: context, calleeSaved: forwarded, readMemory: read),
-              let cfa = caller.stackPointer, let returnAddress = caller.instructionPointer else { return nil }
-
-        var evaluator = PostfixEvaluator(values: Self.namedValues(context), pointerSize: Int(Self.pointerWidth),
-                                         readMemory: read)
-        evaluator.values[".cfa"] = cfa
-        var explicitSP: UInt64?, explicitPC: UInt64?
-        for (name, rule) in rules.rules where name != ".cfa" && name != ".ra" {
-            guard let value = evaluator.evaluate(rule) else { return nil }
-            switch name.hasPrefix("$") ? String(name.dropFirst()) : name {
-            case Self.stackPointer: explicitSP = value
-            case Self.instructionPointer: explicitPC = value
-            default: break
-            }
-        }
-        if let explicitSP { caller[Self.stackPointer] = explicitSP }
-        let pc = auth.strip(explicitPC ?? returnAddress)
+              let returnAddress = caller.instructionPointer else { return nil }
+        let pc = auth.strip(returnAddress)
         caller[Self.instructionPointer] = pc
         if let lr = caller[Self.linkRegister] { caller[Self.linkRegister] = auth.strip(lr) }
         return Frame(instruction: pc, trust: .cfi, context: caller)
-    }
-
-    /// The callee's registers by name and alias, as the CFI rules see them.
-    static func namedValues(_ context: RegisterContext) -> [String: UInt64] {
-        var values: [String: UInt64] = [:]
-        for (name, value) in context.known { values[name] = value }
-        for (alias, index) in context.layout.aliases { values[alias] = context[index: index] }
-        return values
     }
 
     // MARK: 2. Frame records
