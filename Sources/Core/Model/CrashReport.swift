@@ -30,6 +30,10 @@ public struct CrashReport: Sendable, Codable {
     /// Captured memory (not encoded: only region bounds are).
     public var memory: MemoryMap
     public var notes: [Note]
+    /// The upload's form fields and client event data, when the report came from an upload.
+    public var submission: Submission?
+    /// The grouping signature (set by a `signature` stage).
+    public var signature: CrashSignature?
     /// The symbol files found for the modules (set by a `symbols` stage; not encoded).
     public var symbols: SymbolResolver?
 
@@ -60,7 +64,7 @@ public struct CrashReport: Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case source, format, timestamp, system, crash, requestingThread, dumpThreadId, threads, modules, unloadedModules
-        case process, assertion, annotations, linux, streams, memory, notes
+        case process, assertion, annotations, linux, streams, memory, notes, submission, signature
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -82,6 +86,8 @@ public struct CrashReport: Sendable, Codable {
         try c.encode(streams, forKey: .streams)
         try c.encode(memory.regions, forKey: .memory)
         try c.encode(notes, forKey: .notes)
+        try c.encodeIfPresent(submission, forKey: .submission)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +109,8 @@ public struct CrashReport: Sendable, Codable {
         streams = try c.decodeIfPresent([StreamEntry].self, forKey: .streams) ?? []
         memory = MemoryMap()
         notes = try c.decodeIfPresent([Note].self, forKey: .notes) ?? []
+        submission = try c.decodeIfPresent(Submission.self, forKey: .submission)
+        signature = try c.decodeIfPresent(CrashSignature.self, forKey: .signature)
     }
 }
 
