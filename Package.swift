@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -69,10 +71,21 @@ let package = Package(
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
+        .target(
+            name: "CrashpipeServer",
+            dependencies: [
+                "CrashpipeCore", "Bundled",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/CrashpipeServer",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "crashpipe",
             dependencies: [
-                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium", "DemangleRust",
+                "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium", "DemangleRust", "CrashpipeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -58,6 +58,7 @@ public struct Pipeline: Sendable {
     /// the crash.
     public func run(_ input: PipelineInput, logger: Logger = Logger(label: "crashpipe.pipeline")) async throws(ProcessingError) -> CrashReport {
         var report = CrashReport(source: input.name)
+        report.submission = input.submission
         for configured in stages {
             let context = StageContext(input: input, logger: logger, stage: configured.id)
             let before = report

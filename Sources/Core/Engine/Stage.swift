@@ -78,11 +78,14 @@ public struct PipelineInput: Sendable {
     public var bytes: ByteView
     /// Extra fields that arrived with the upload (form fields, for instance).
     public var metadata: [String: String]
+    /// The upload this input came with, copied into the report before the first stage runs.
+    public var submission: Submission?
 
-    public init(name: String, bytes: ByteView, metadata: [String: String] = [:]) {
+    public init(name: String, bytes: ByteView, metadata: [String: String] = [:], submission: Submission? = nil) {
         self.name = name
         self.bytes = bytes
         self.metadata = metadata
+        self.submission = submission
     }
 }
 
