@@ -106,6 +106,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: ["crashpipe", "CrashpipeServer", "TestSupport"],
+            path: "Tests/ServerTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CrashpipeCoreTests",
             dependencies: ["CrashpipeCore", "Bundled", "TestSupport"],
             path: "Tests/CrashpipeCoreTests",

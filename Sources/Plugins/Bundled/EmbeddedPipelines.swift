@@ -5,6 +5,7 @@ public enum EmbeddedPipelines {
     public static let files: [String: String] = [
         "inspect.yaml": inspect,
         "stackwalk.yaml": stackwalk,
+        "default.yaml": serverDefault,
     ]
 
     /// The pipeline `crashpipe process` uses when none is given.
@@ -39,6 +40,31 @@ public enum EmbeddedPipelines {
             with: { max_frames: 1024, scan: true }
           - use: demangle
             with: { full: false, parameters: true }
+
+        """
+
+    /// `crashpipe serve`'s pipeline (`${data_dir}` is replaced by the server).
+    static let serverDefault = """
+        # The server's pipeline (`crashpipe serve`): reads the uploaded minidump, finds symbols in the
+        # data directory's symbol store, walks and symbolicates every thread, demangles, removes
+        # secrets and personal data, and computes the grouping signature. `${data_dir}` is replaced
+        # with the server's data directory before the file is loaded.
+        version: 1
+        name: default
+        description: process an uploaded minidump into a grouped, scrubbed event
+        stages:
+          - use: minidump
+          - use: symbols
+            with:
+              sources:
+                - type: store
+                  path: ${data_dir}/symbols
+          - use: stackwalk
+            with: { max_frames: 1024, scan: true }
+          - use: demangle
+            with: { full: false, parameters: true }
+          - use: scrub.defaults
+          - use: signature
 
         """
 }
