@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -64,10 +65,13 @@ let package = Package(
         plugin("DemangleObjC"),
         plugin("DemangleRust"),
         plugin("DemangleMSVC"),
+        plugin("Signature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        plugin("ScrubDefaults"),
         .target(
             name: "Bundled",
             dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
-                           "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium"],
+                           "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium",
+                           "Signature", "ScrubDefaults"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -188,6 +192,20 @@ let package = Package(
             name: "MinidumpTests",
             dependencies: ["CrashpipeCore", "Minidump", "Bundled", "TestSupport"],
             path: "Tests/MinidumpTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SignatureTests",
+            dependencies: ["CrashpipeCore", "Signature", "Bundled", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SignatureTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ScrubDefaultsTests",
+            dependencies: ["CrashpipeCore", "ScrubDefaults", "Bundled", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ScrubDefaultsTests",
             swiftSettings: strict
         ),
     ]

@@ -126,7 +126,7 @@ struct PipelineTests {
         #expect(error.line == 3 && error.column == 10)
         #expect(error.message.contains("unknown stage 'minidmp'"))
         #expect(error.message.contains("did you mean 'minidump'?"))
-        #expect(error.message.contains("known stages: demangle, microdump, minidump, stackwalk, symbols, test.count, test.fail, test.sink"))
+        #expect(error.message.contains("known stages: demangle, microdump, minidump, scrub.defaults, signature, stackwalk, symbols, test.count, test.fail, test.sink"))
     }
 
     @Test func unknownOptionNamesKeyAndStage() throws {

@@ -6,6 +6,8 @@ import DemangleRust
 import DemangleSwift
 import Microdump
 import Minidump
+import ScrubDefaults
+import Signature
 import SymbolsBreakpad
 import UnwindAMD64
 import UnwindARM
@@ -34,6 +36,8 @@ public enum Bundled {
         try DemangleSwiftPlugin.register(in: &registry)
         try DemangleMSVCPlugin.register(in: &registry)
         try DemangleItaniumPlugin.register(in: &registry)
+        try ScrubDefaultsPlugin.register(in: &registry)
+        try SignaturePlugin.register(in: &registry)
         return registry
     }
 }
