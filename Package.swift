@@ -22,11 +22,13 @@ let package = Package(
     products: [
         .executable(name: "crashpipe", targets: ["crashpipe"]),
         .library(name: "CrashpipeCore", targets: ["CrashpipeCore"]),
+        .library(name: "CrashpipeIngest", targets: ["CrashpipeIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -85,6 +87,26 @@ let package = Package(
                            "DemangleItanium", "DemangleSwift", "DemangleRust", "DemangleMSVC"],
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
+        ),
+        // Upload decoding: request body, Content-Encoding, multipart form, minidump containers.
+        .target(
+            name: "CIngestCodecs",
+            path: "Sources/IngestShims/CIngestCodecs",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
+                             .linkedLibrary("zstd"), .linkedLibrary("brotlidec")]
+        ),
+        .target(
+            name: "CrashpipeIngest",
+            dependencies: ["CrashpipeCore", "CIngestCodecs", .product(name: "MultipartKit", package: "multipart-kit")],
+            path: "Sources/Ingest",
+            swiftSettings: strict
+        ),
+        /// Compressors for the ingest tests only (not linked into the library).
+        .target(
+            name: "CIngestTestCodecs",
+            path: "Sources/IngestShims/CIngestTestCodecs",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
+                             .linkedLibrary("zstd"), .linkedLibrary("brotlienc")]
         ),
         .target(
             name: "TestSupport",
@@ -163,6 +185,12 @@ let package = Package(
             dependencies: ["CrashpipeCore", "Bundled", "Minidump", "UnwindAMD64", "OutputFormats", "TestSupport",
                            .product(name: "Yams", package: "Yams")],
             path: "Tests/StackwalkTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["CrashpipeIngest", "CrashpipeCore", "CIngestTestCodecs", "TestSupport"],
+            path: "Tests/IngestTests",
             swiftSettings: strict
         ),
         .testTarget(
