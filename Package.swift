@@ -22,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "crashpipe", targets: ["crashpipe"]),
         .library(name: "CrashpipeCore", targets: ["CrashpipeCore"]),
+        .library(name: "CrashpipeIngest", targets: ["CrashpipeIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -78,7 +80,7 @@ let package = Package(
         .target(
             name: "CrashpipeServer",
             dependencies: [
-                "CrashpipeCore", "Bundled",
+                "CrashpipeCore", "Bundled", "CrashpipeIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +104,26 @@ let package = Package(
                            "DemangleItanium", "DemangleSwift", "DemangleRust", "DemangleMSVC"],
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
+        ),
+        // Upload decoding: request body, Content-Encoding, multipart form, minidump containers.
+        .target(
+            name: "CIngestCodecs",
+            path: "Sources/IngestShims/CIngestCodecs",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
+                             .linkedLibrary("zstd"), .linkedLibrary("brotlidec")]
+        ),
+        .target(
+            name: "CrashpipeIngest",
+            dependencies: ["CrashpipeCore", "CIngestCodecs", .product(name: "MultipartKit", package: "multipart-kit")],
+            path: "Sources/Ingest",
+            swiftSettings: strict
+        ),
+        /// Compressors for the ingest tests only (not linked into the library).
+        .target(
+            name: "CIngestTestCodecs",
+            path: "Sources/IngestShims/CIngestTestCodecs",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
+                             .linkedLibrary("zstd"), .linkedLibrary("brotlienc")]
         ),
         .target(
             name: "TestSupport",
@@ -186,6 +208,12 @@ let package = Package(
             dependencies: ["CrashpipeCore", "Bundled", "Minidump", "UnwindAMD64", "OutputFormats", "TestSupport",
                            .product(name: "Yams", package: "Yams")],
             path: "Tests/StackwalkTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["CrashpipeIngest", "CrashpipeCore", "CIngestTestCodecs", "TestSupport"],
+            path: "Tests/IngestTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,53 @@
+#ifndef CINGEST_CODECS_H
+#define CINGEST_CODECS_H
+
+/* A thin, bounded driver over the system decompressors (zlib, liblzma, libbz2, libzstd,
+ * libbrotlidec) for crashpipe's upload decoder. It decodes nothing itself: it feeds the whole
+ * input to the library's streaming API and grows the output buffer until the stream ends, the
+ * library fails, or the output would exceed `max_output` (then it stops at once: a compression
+ * bomb costs at most max_output + 1 bytes of memory). */
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CINGEST_CODEC_GZIP = 1,        /* RFC 1952; concatenated members are one stream, as gzip(1) reads them */
+    CINGEST_CODEC_ZLIB = 2,        /* RFC 1950 */
+    CINGEST_CODEC_DEFLATE_RAW = 3, /* RFC 1951 */
+    CINGEST_CODEC_XZ = 4,          /* .xz, concatenated streams and stream padding allowed */
+    CINGEST_CODEC_BZIP2 = 5,       /* concatenated streams allowed, as bzip2(1) reads them */
+    CINGEST_CODEC_ZSTD = 6,        /* one or more frames */
+    CINGEST_CODEC_BROTLI = 7       /* RFC 7932 */
+} cingest_codec;
+
+typedef enum {
+    CINGEST_OK = 0,
+    CINGEST_TOO_BIG = 1,   /* the output passed max_output bytes; decoding stopped there */
+    CINGEST_CORRUPT = 2,   /* the library rejected the data (message says why) */
+    CINGEST_TRUNCATED = 3, /* the input ended before the end of the stream */
+    CINGEST_TRAILING = 4,  /* bytes after the end of the stream that start no further stream */
+    CINGEST_NO_MEMORY = 5,
+    CINGEST_BAD_CODEC = 6
+} cingest_status;
+
+typedef struct {
+    /* The decoded bytes (malloc'd; NULL unless the status is CINGEST_OK and size > 0). */
+    uint8_t *data;
+    size_t size;
+    /* How much input the library had consumed when the stream ended or failed (libraries read
+     * ahead a little, so on a failure the fault is at or shortly before this offset). */
+    size_t input_offset;
+    /* How much output had been produced when decoding stopped. */
+    size_t output_size;
+    /* The library's own words on a failure, NUL-terminated. */
+    char message[200];
+} cingest_result;
+
+/* Decodes `input` with `codec`. Returns a cingest_status; fills `result` either way. */
+int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_t max_output,
+                       cingest_result *result);
+
+/* Frees `result->data`. */
+void cingest_free(void *data);
+
+#endif
