@@ -79,7 +79,7 @@ public enum EventBuilder {
 
         let title: String
         let groupHash: String
-        if let signature = report.signature {
+        if let signature = report.signature, failure == nil {
             title = signature.title
             groupHash = signature.hash
             event["fingerprint"] = client["fingerprint"] ?? .array([.string("{{ default }}")])

@@ -116,6 +116,11 @@ public actor Processor {
                 report.submission = submission
                 failure = error.underlying
             }
+            if failure == nil && report.threads.isEmpty && report.modules.isEmpty {
+                // The parser got past the header but found nothing usable: say why.
+                let reasons = report.notes.filter { $0.severity == .error }.map(\.message)
+                failure = reasons.isEmpty ? "no threads or modules could be read" : reasons.joined(separator: "; ")
+            }
             let built = EventBuilder.build(report: report, submission: submission, failure: failure)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -64,7 +64,6 @@ public enum CrashpipeServer {
         let uploads = UploadHandler(store: directory.store, spool: directory.spool, processor: processor,
                                     limits: configuration.limits, logger: logger)
         router.post("/api/:project_id/minidump") { request, context in try await uploads.handle(request, context) }
-        router.post("/api/:project_id/minidump/") { request, context in try await uploads.handle(request, context) }
         APIRoutes(store: directory.store, adminToken: adminToken, symbols: directory.symbolsDirectory).add(to: router)
         return Application(
             router: router,
@@ -154,9 +153,10 @@ struct UploadHandler: Sendable {
     static func publicKey(_ request: Request) throws -> String {
         var found: [String] = []
         if let key = request.uri.queryParameters.get("sentry_key") { found.append(key) }
-        if let header = request.headers[HTTPField.Name("X-Sentry-Auth")!], let key = sentryAuthKey(header) {
+        let sentryAuth = request.headers.first { $0.name.canonicalName == "x-sentry-auth" }?.value
+        if let header = sentryAuth, let key = sentryAuthKey(header) {
             found.append(key)
-        } else if request.headers[HTTPField.Name("X-Sentry-Auth")!] != nil {
+        } else if sentryAuth != nil {
             throw APIError(status: .unauthorized, detail: "X-Sentry-Auth has no sentry_key")
         }
         if let authorization = request.headers[.authorization] {
@@ -198,11 +198,8 @@ extension CrashpipeServer {
     public static func run(configuration: ServerConfiguration, registry: PluginRegistry, logger: Logger,
                            announce: @escaping @Sendable (String) -> Void) async throws {
         let directory = try DataDirectory(configuration.dataDirectory)
-        var firstStart = false
-        if try directory.store.projects().isEmpty {
-            _ = try directory.store.createProject(name: "default")
-            firstStart = true
-        }
+        let firstStart = try directory.store.projects().isEmpty
+        if firstStart { _ = try directory.store.createProject(name: "default") }
         let token: String
         if let given = configuration.adminToken {
             token = given

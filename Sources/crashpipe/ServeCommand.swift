@@ -37,8 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         do {
             try await CrashpipeServer.run(configuration: configuration, registry: try Bundled.registry(), logger: logger) { line in
-                print(line)
-                fflush(stdout)
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         } catch let error as StoreError {
             throw CLIError.usage(error.message)

@@ -11,8 +11,10 @@ struct JSONValueTests {
         #expect(object["b"] == .int(2))
         object["a"] = nil
         #expect(object.keys == ["b", "c"])
+        // Foundation's encoder does not keep key order on Linux; the values survive.
         let data = try JSONEncoder().encode(JSONValue.object(object))
-        #expect(String(decoding: data, as: UTF8.self) == #"{"b":2,"c":true}"#)
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: data)
+        #expect(decoded["b"] == .int(2) && decoded["c"] == .bool(true) && decoded["a"] == nil)
     }
 
     @Test func firstWinsMergeIsDeep() {
