@@ -11,16 +11,7 @@ struct CLITests {
         var stderr: String
     }
 
-    /// The built `crashpipe` next to the test bundle.
-    static let executable: String = {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        // On macOS the tests run inside an .xctest bundle; the products are beside it.
-        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("crashpipe").path) {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("crashpipe").path
-    }()
+    static let executable = Fixtures.crashpipeExecutable
 
     static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
         let process = Process()

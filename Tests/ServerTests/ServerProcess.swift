@@ -14,14 +14,7 @@ final class ServerProcess: @unchecked Sendable {
     /// The default project's upload URL as the server printed it.
     private(set) var uploadURL = ""
 
-    /// The built `crashpipe` executable beside the test binary.
-    static let executable: String = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("crashpipe").path) {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("crashpipe").path
-    }()
+    static let executable = Fixtures.crashpipeExecutable
 
     static func temporaryDirectory() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-test-\(UUID().uuidString)")

@@ -10,6 +10,16 @@ public enum Fixtures {
         .appendingPathComponent("Fixtures")
 
     /// The repository root.
+    /// The built `crashpipe` executable beside the test binary (tests that run it as a user
+    /// would). On macOS the tests run inside an .xctest bundle; the products are beside it.
+    public static let crashpipeExecutable: String = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("crashpipe").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("crashpipe").path
+    }()
+
     public static let repository: URL = root.deletingLastPathComponent().deletingLastPathComponent()
 
     /// The absolute path of a fixture given relative to `Tests/Fixtures`.
