@@ -9,6 +9,7 @@ struct APIRoutes: Sendable {
     let adminToken: String
     /// The symbol store (Breakpad layout: `<debug file>/<DEBUG ID>/<name>.sym`).
     let symbols: URL
+    let attachments: AttachmentStore
 
     /// Resolves open processing issues whose symbol file has arrived in the store.
     func resolveFromSymbolStore() throws {
@@ -41,12 +42,24 @@ struct APIRoutes: Sendable {
         }
         router.get("/api/0/projects/:project/events/:event_id/") { request, context in
             try self.authorize(request)
-            let project = try self.project(context)
-            let given = (context.parameters.get("event_id") ?? "").replacingOccurrences(of: "-", with: "").lowercased()
-            guard let body = try self.store.event(projectId: project.id, eventId: given) else {
-                throw APIError(status: .notFound, detail: "no event \(given) in project \(project.slug)")
-            }
+            let (body, _) = try self.event(context)
             return Self.raw(String(decoding: body, as: UTF8.self))
+        }
+        router.get("/api/0/projects/:project/events/:event_id/attachments/") { request, context in
+            try self.authorize(request)
+            let eventId = try self.event(context).eventId
+            return try Self.json(.array(self.attachments.list(eventId: eventId).map(Self.attachment)))
+        }
+        router.get("/api/0/projects/:project/events/:event_id/attachments/:attachment/") { request, context in
+            try self.authorize(request)
+            let eventId = try self.event(context).eventId
+            guard let id = context.parameters.get("attachment").flatMap(Int.init),
+                  let stored = self.attachments.list(eventId: eventId).first(where: { $0.id == id }),
+                  let bytes = self.attachments.bytes(eventId: eventId, id: id) else {
+                throw APIError(status: .notFound, detail: "no such attachment")
+            }
+            return Response(status: .ok, headers: [.contentType: stored.contentType ?? "application/octet-stream"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/api/0/projects/:project/processing-issues/") { request, context in
             try self.authorize(request)
@@ -74,6 +87,16 @@ struct APIRoutes: Sendable {
         return project
     }
 
+    /// The stored event `:event_id` (with or without dashes) of `:project`, and its id.
+    func event(_ context: BasicRequestContext) throws -> (body: Data, eventId: String) {
+        let project = try project(context)
+        let given = (context.parameters.get("event_id") ?? "").replacingOccurrences(of: "-", with: "").lowercased()
+        guard let body = try store.event(projectId: project.id, eventId: given) else {
+            throw APIError(status: .notFound, detail: "no event \(given) in project \(project.slug)")
+        }
+        return (body, given)
+    }
+
     static func json(_ value: JSONValue) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -99,6 +122,13 @@ struct APIRoutes: Sendable {
                             ("firstSeen", iso(g.firstSeen)), ("lastSeen", iso(g.lastSeen)),
                             ("project", .object(JSONObject([("id", .string(String(p.id))), ("slug", .string(p.slug))]))),
                             ("hash", .string(g.hash))]))
+    }
+
+    /// Sentry's attachment shape (`id`, `name`, `mimetype`, `size`) plus the form field.
+    static func attachment(_ a: AttachmentStore.Stored) -> JSONValue {
+        .object(JSONObject([("id", .string(String(a.id))), ("name", .string(a.fileName ?? a.field)),
+                            ("field", .string(a.field)),
+                            ("mimetype", .string(a.contentType ?? "application/octet-stream")), ("size", .int(Int64(a.size)))]))
     }
 
     static func issue(_ i: DataStore.ProcessingIssue) -> JSONValue {

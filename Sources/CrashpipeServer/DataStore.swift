@@ -18,6 +18,8 @@ public final class DataStore: Sendable {
         public var pipeline: String?
         /// Keep minidumps (in the data dir) after processing.
         public var keepMinidumps: Bool
+        /// Keep the upload's other file parts (attachments); otherwise they are dropped on receipt.
+        public var keepAttachments: Bool
     }
 
     public struct Group: Sendable, Hashable {
@@ -79,6 +81,9 @@ public final class DataStore: Sendable {
                 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2: keep_attachments") { db in
+            try db.execute(sql: "ALTER TABLE projects ADD COLUMN keep_attachments INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -104,7 +109,7 @@ public final class DataStore: Sendable {
     }
 
     public func createProject(name: String, organization: String = "crashpipe", pipeline: String? = nil,
-                              keepMinidumps: Bool = false) throws -> Project {
+                              keepMinidumps: Bool = false, keepAttachments: Bool = false) throws -> Project {
         let slug = Self.slug(name)
         guard !slug.isEmpty else { throw StoreError(message: "a project name needs a letter or digit: '\(name)'") }
         return try pool.write { db in
@@ -117,11 +122,12 @@ public final class DataStore: Sendable {
             }
             let key = Self.randomHex(bytes: 16)
             try db.execute(sql: """
-                INSERT INTO projects (organization_id, slug, name, public_key, pipeline, keep_minidumps, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [orgId, slug, name, key, pipeline, keepMinidumps, Date().timeIntervalSince1970])
+                INSERT INTO projects (organization_id, slug, name, public_key, pipeline, keep_minidumps, keep_attachments,
+                                      created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [orgId, slug, name, key, pipeline, keepMinidumps, keepAttachments, Date().timeIntervalSince1970])
             return Project(id: db.lastInsertedRowID, organization: organization, slug: slug, name: name,
-                           publicKey: key, pipeline: pipeline, keepMinidumps: keepMinidumps)
+                           publicKey: key, pipeline: pipeline, keepMinidumps: keepMinidumps, keepAttachments: keepAttachments)
         }
     }
 
@@ -134,13 +140,14 @@ public final class DataStore: Sendable {
     }
 
     private static let projectColumns = """
-        SELECT p.id, o.slug AS org, p.slug, p.name, p.public_key, p.pipeline, p.keep_minidumps
+        SELECT p.id, o.slug AS org, p.slug, p.name, p.public_key, p.pipeline, p.keep_minidumps, p.keep_attachments
         FROM projects p JOIN organizations o ON o.id = p.organization_id
         """
 
     private static func project(_ row: Row) -> Project {
         Project(id: row["id"], organization: row["org"], slug: row["slug"], name: row["name"],
-                publicKey: row["public_key"], pipeline: row["pipeline"], keepMinidumps: row["keep_minidumps"])
+                publicKey: row["public_key"], pipeline: row["pipeline"], keepMinidumps: row["keep_minidumps"],
+                keepAttachments: row["keep_attachments"])
     }
 
     public func projects() throws -> [Project] {

@@ -32,6 +32,7 @@ public struct DataDirectory: Sendable {
     public let url: URL
     public let store: DataStore
     public let spool: Spool
+    public let attachments: AttachmentStore
 
     public init(_ url: URL) throws {
         self.url = url
@@ -39,6 +40,7 @@ public struct DataDirectory: Sendable {
         try FileManager.default.createDirectory(at: url.appendingPathComponent("symbols"), withIntermediateDirectories: true)
         store = try DataStore(path: url.appendingPathComponent("crashpipe.sqlite").path)
         spool = try Spool(directory: url.appendingPathComponent("spool"))
+        attachments = AttachmentStore(directory: url.appendingPathComponent("attachments"))
     }
 
     public var symbolsDirectory: URL { url.appendingPathComponent("symbols") }
@@ -61,10 +63,11 @@ public enum CrashpipeServer {
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
         let router = Router()
-        let uploads = UploadHandler(store: directory.store, spool: directory.spool, processor: processor,
-                                    limits: configuration.limits, logger: logger)
+        let uploads = UploadHandler(store: directory.store, spool: directory.spool, attachments: directory.attachments,
+                                    processor: processor, limits: configuration.limits, logger: logger)
         router.post("/api/:project_id/minidump") { request, context in try await uploads.handle(request, context) }
-        APIRoutes(store: directory.store, adminToken: adminToken, symbols: directory.symbolsDirectory).add(to: router)
+        APIRoutes(store: directory.store, adminToken: adminToken, symbols: directory.symbolsDirectory,
+                  attachments: directory.attachments).add(to: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "crashpipe"),
@@ -92,6 +95,7 @@ struct APIError: Error, HTTPResponseError {
 struct UploadHandler: Sendable {
     let store: DataStore
     let spool: Spool
+    let attachments: AttachmentStore
     let processor: Processor
     let limits: IngestLimits
     let logger: Logger
@@ -109,6 +113,11 @@ struct UploadHandler: Sendable {
             throw APIError(status: .forbidden, detail: "the key does not belong to project \(project.id)")
         }
 
+        // Refuse a declared oversize body before reading any of it.
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limits.requestCompressed {
+            throw APIError(status: .contentTooLarge,
+                           detail: "request body of \(declared) bytes is larger than \(limits.requestCompressed) bytes")
+        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limits.requestCompressed)
@@ -129,6 +138,11 @@ struct UploadHandler: Sendable {
                                     extra: upload.extra, event: upload.event,
                                     attachments: upload.attachments.map(\.info), problems: upload.problems)
         submission.event["event_id"] = nil
+        if project.keepAttachments {
+            try attachments.put(eventId: eventId, upload.attachments.map { ($0.info, $0.bytes) })
+        } else if !upload.attachments.isEmpty {
+            submission.problems.append("\(upload.attachments.count) attachment(s) dropped: the project does not keep attachments")
+        }
         try spool.put(submission, minidump: upload.minidump)
         await processor.enqueue(eventId)
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],

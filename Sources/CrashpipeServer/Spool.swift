@@ -96,3 +96,53 @@ public struct Spool: Sendable {
         }
     }
 }
+
+/// Attachments of projects that keep them: `<data-dir>/attachments/<event-id>/<n>` holds the
+/// bytes of the n-th file part and `index.json` lists them (field, file name, type, size).
+/// Written durably before the upload is acknowledged, like the spool.
+public struct AttachmentStore: Sendable {
+    public let directory: URL
+
+    public struct Stored: Sendable, Codable, Hashable {
+        public var id: Int
+        public var field: String
+        public var fileName: String?
+        public var contentType: String?
+        public var size: Int
+    }
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    public func put(eventId: String, _ attachments: [(info: Submission.Attachment, bytes: [UInt8])]) throws {
+        guard !attachments.isEmpty else { return }
+        let folder = directory.appendingPathComponent(eventId)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var index: [Stored] = []
+        for (n, attachment) in attachments.enumerated() {
+            try Spool.writeDurably(attachment.bytes, to: folder.appendingPathComponent(String(n)))
+            index.append(Stored(id: n, field: attachment.info.field, fileName: attachment.info.fileName,
+                                contentType: attachment.info.contentType, size: attachment.bytes.count))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try Spool.writeDurably(Array(try encoder.encode(index)), to: folder.appendingPathComponent("index.json"))
+        Spool.syncDirectory(folder)
+        Spool.syncDirectory(directory)
+    }
+
+    /// The attachments kept for an event (empty when none were kept).
+    public func list(eventId: String) -> [Stored] {
+        guard eventId.allSatisfy(\.isHexDigit),
+              let data = try? Data(contentsOf: directory.appendingPathComponent(eventId).appendingPathComponent("index.json")) else {
+            return []
+        }
+        return (try? JSONDecoder().decode([Stored].self, from: data)) ?? []
+    }
+
+    public func bytes(eventId: String, id: Int) -> Data? {
+        guard eventId.allSatisfy(\.isHexDigit), list(eventId: eventId).contains(where: { $0.id == id }) else { return nil }
+        return try? Data(contentsOf: directory.appendingPathComponent(eventId).appendingPathComponent(String(id)))
+    }
+}

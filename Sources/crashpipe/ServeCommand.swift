@@ -12,14 +12,17 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Accept minidump uploads (Sentry-compatible), process them and serve the events."
     )
 
+    @Option(help: "Server config file (YAML: data_dir, host, port, workers, admin_token, limits). Flags win over it.")
+    var config: String?
+
     @Option(help: "Data directory (database, spool, symbol store). Default: ~/.crashpipe")
     var dataDir: String?
 
-    @Option(help: "Port to listen on (loopback). Default: 8000; 0 picks a free one.")
-    var port: Int = 8000
+    @Option(help: "Port to listen on. Default: 8000; 0 picks a free one.")
+    var port: Int?
 
-    @Option(help: "Address to listen on.")
-    var host: String = "127.0.0.1"
+    @Option(help: "Address to listen on. Default: 127.0.0.1 (loopback).")
+    var host: String?
 
     @Option(help: "Processing workers. Default: one per core.")
     var workers: Int?
@@ -28,11 +31,19 @@ struct ServeCommand: AsyncParsableCommand {
     var adminToken: String?
 
     func run() async throws {
-        var configuration = ServerConfiguration(dataDirectory: dataDirectoryURL(dataDir))
-        configuration.port = port
-        configuration.host = host
+        var configuration = ServerConfiguration(dataDirectory: ServerConfiguration.defaultDataDirectory())
+        if let config {
+            do {
+                try ServerConfigFile.load(path: config).apply(to: &configuration)
+            } catch {
+                throw CLIError.usage(error.description)
+            }
+        }
+        if let dataDir { configuration.dataDirectory = dataDirectoryURL(dataDir) }
+        if let port { configuration.port = port }
+        if let host { configuration.host = host }
         if let workers { configuration.workers = workers }
-        configuration.adminToken = adminToken
+        if let adminToken { configuration.adminToken = adminToken }
         var logger = Logger(label: "crashpipe.serve")
         logger.logLevel = .info
         do {
@@ -61,6 +72,7 @@ struct ProjectsCommand: AsyncParsableCommand {
         @Option(help: "Organization slug.") var organization: String = "crashpipe"
         @Option(help: "Data directory. Default: ~/.crashpipe") var dataDir: String?
         @Flag(help: "Keep minidumps after processing.") var keepMinidumps = false
+        @Flag(help: "Keep the uploads' attachments (other file parts); by default they are dropped.") var keepAttachments = false
 
         func run() async throws {
             if let pipeline { _ = try loadPipeline(pipeline) }
@@ -68,7 +80,7 @@ struct ProjectsCommand: AsyncParsableCommand {
                 let directory = try DataDirectory(dataDirectoryURL(dataDir))
                 let path = pipeline.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 let project = try directory.store.createProject(name: name, organization: organization, pipeline: path,
-                                                                keepMinidumps: keepMinidumps)
+                                                                keepMinidumps: keepMinidumps, keepAttachments: keepAttachments)
                 print("id: \(project.id)\nslug: \(project.organization)/\(project.slug)\npublic key: \(project.publicKey)")
                 print("minidump URL: \(CrashpipeServer.uploadURL(base: "http://127.0.0.1:8000", project: project))")
             } catch let error as StoreError {

@@ -22,8 +22,17 @@ final class ServerProcess: @unchecked Sendable {
         return url
     }
 
-    init(dataDirectory: URL = ServerProcess.temporaryDirectory(), workers: Int = 2) throws {
+    /// Extra `serve` arguments (e.g. `--config FILE`), used at every (re)start.
+    let extraArguments: [String]
+
+    /// Pass `--admin-token` (off when the token comes from a config file).
+    let passAdminToken: Bool
+
+    init(dataDirectory: URL = ServerProcess.temporaryDirectory(), workers: Int = 2, arguments: [String] = [],
+         passAdminToken: Bool = true) throws {
         self.dataDirectory = dataDirectory
+        extraArguments = arguments
+        self.passAdminToken = passAdminToken
         process = Process()
         try start(workers: workers)
     }
@@ -34,8 +43,8 @@ final class ServerProcess: @unchecked Sendable {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--data-dir", dataDirectory.path, "--port", "0", "--workers", String(workers),
-                             "--admin-token", adminToken]
+        process.arguments = ["serve", "--data-dir", dataDirectory.path, "--port", "0", "--workers", String(workers)]
+            + (passAdminToken ? ["--admin-token", adminToken] : []) + extraArguments
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -15,8 +15,45 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
-    init(file: String, mark: Mark?, _ message: String) {
+    public init(file: String, mark: Mark?, _ message: String) {
         self.init(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message)
+    }
+
+    /// Composes YAML text into a node tree; a syntax error becomes a positioned error. nil: an
+    /// empty document. Used by every YAML file crashpipe reads (pipelines, the server config).
+    public static func compose(yaml text: String, file: String) throws(PipelineError) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw PipelineError(file: file, line: 1, column: 1, message: "\(error)")
+        }
+    }
+
+    static func syntaxError(_ error: YamlError, file: String) -> PipelineError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return PipelineError(file: file, mark: mark, "YAML syntax error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PipelineError(file: file, mark: context.mark,
+                                 "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+        case .reader(let problem, let offset, _, let yaml):
+            let (line, column) = offset.map { lineColumn(of: $0, in: yaml) } ?? (1, 1)
+            return PipelineError(file: file, line: line, column: column, message: "cannot read the text: \(problem)")
+        default:
+            return PipelineError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
+        }
+    }
+
+    private static func lineColumn(of offset: Int, in text: String) -> (Int, Int) {
+        var line = 1, column = 1
+        for (i, byte) in text.utf8.enumerated() {
+            if i >= offset { break }
+            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
     }
 
     /// `file:line:column: message`, the form editors and CI logs link.

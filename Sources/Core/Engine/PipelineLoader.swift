@@ -43,18 +43,8 @@ public struct PipelineLoader: Sendable {
 
     /// Loads and validates pipeline text; `file` is used in messages and as the default name.
     public func load(yaml text: String, file: String = "<string>") throws(PipelineError) -> Pipeline {
-        let root: Node
-        do {
-            guard let composed = try Yams.compose(yaml: text) else {
-                throw PipelineError(file: file, line: 1, column: 1, message: "the file is empty; expected 'version' and 'stages'")
-            }
-            root = composed
-        } catch let error as PipelineError {
-            throw error
-        } catch let error as YamlError {
-            throw Self.syntaxError(error, file: file)
-        } catch {
-            throw PipelineError(file: file, line: 1, column: 1, message: "\(error)")
+        guard let root = try PipelineError.compose(yaml: text, file: file) else {
+            throw PipelineError(file: file, line: 1, column: 1, message: "the file is empty; expected 'version' and 'stages'")
         }
 
         guard case .mapping(let top) = root else {
@@ -184,28 +174,4 @@ public struct PipelineLoader: Sendable {
         }
     }
 
-    private static func syntaxError(_ error: YamlError, file: String) -> PipelineError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return PipelineError(file: file, mark: mark, "YAML syntax error: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return PipelineError(file: file, mark: context.mark,
-                                 "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
-        case .reader(let problem, let offset, _, let yaml):
-            let (line, column) = offset.map { Self.lineColumn(of: $0, in: yaml) } ?? (1, 1)
-            return PipelineError(file: file, line: line, column: column, message: "cannot read the text: \(problem)")
-        default:
-            return PipelineError(file: file, line: 1, column: 1, message: "YAML error: \(error)")
-        }
-    }
-
-    private static func lineColumn(of offset: Int, in text: String) -> (Int, Int) {
-        var line = 1, column = 1
-        for (i, byte) in text.utf8.enumerated() {
-            if i >= offset { break }
-            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
-        }
-        return (line, column)
-    }
 }
