@@ -106,6 +106,12 @@ let package = Package(
             path: "Benchmarks/CrashpipeBench",
             swiftSettings: strict
         ),
+        // Load generator for `crashpipe serve`'s upload endpoint (Benchmarks/serve-benchmark.sh).
+        .executableTarget(
+            name: "crashpipe-loadgen",
+            path: "Benchmarks/ServeLoad",
+            swiftSettings: strict
+        ),
         // Upload decoding: request body, Content-Encoding, multipart form, minidump containers.
         .target(
             name: "CIngestCodecs",
