@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/CrashpipeServer",
             swiftSettings: strict
@@ -93,6 +94,7 @@ let package = Package(
             name: "crashpipe",
             dependencies: [
                 "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium", "DemangleRust", "CrashpipeServer",
+                "CrashpipeIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
