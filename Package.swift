@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["crashpipe", "CrashpipeServer", "TestSupport"],
+            dependencies: ["crashpipe", "CrashpipeServer", "TestSupport", "CIngestTestCodecs"],
             path: "Tests/ServerTests",
             swiftSettings: strict
         ),

@@ -95,6 +95,21 @@ public actor Processor {
         return pipeline
     }
 
+    /// Runs the pipeline's scrub stages alone (for a report whose parser failed); a stage that
+    /// fails leaves the report as it was, as in ``Pipeline/run(_:logger:)``.
+    static func scrub(_ report: inout CrashReport, with pipeline: Pipeline, input: PipelineInput, logger: Logger) async {
+        for configured in pipeline.stages {
+            guard case .stage(.scrub) = configured.kind.kind else { continue }
+            let before = report
+            do {
+                try await configured.stage.run(&report, context: StageContext(input: input, logger: logger, stage: configured.id))
+            } catch {
+                report = before
+                logger.warning("scrub stage failed", metadata: ["stage": "\(configured.id)"])
+            }
+        }
+    }
+
     nonisolated func process(_ id: String) async {
         do {
             let entry = try spool.read(id)
@@ -108,20 +123,23 @@ public actor Processor {
             let pipeline = try await self.pipeline(for: project)
             var report: CrashReport
             var failure: String?
+            let input = PipelineInput(name: id, bytes: ByteView(entry.minidump), submission: submission)
             do {
-                report = try await pipeline.run(PipelineInput(name: id, bytes: ByteView(entry.minidump), submission: submission),
-                                                logger: logger)
+                report = try await pipeline.run(input, logger: logger)
             } catch {
                 report = CrashReport(source: id)
                 report.submission = submission
                 failure = error.underlying
+                // The parser failed, so the pipeline's scrubbers never ran over what the client sent.
+                await Self.scrub(&report, with: pipeline, input: input, logger: logger)
             }
             if failure == nil && report.threads.isEmpty && report.modules.isEmpty {
                 // The parser got past the header but found nothing usable: say why.
                 let reasons = report.notes.filter { $0.severity == .error }.map(\.message)
                 failure = reasons.isEmpty ? "no threads or modules could be read" : reasons.joined(separator: "; ")
             }
-            let built = EventBuilder.build(report: report, submission: submission, failure: failure)
+            // The report's submission: the one the scrub stages cleaned, not the spooled original.
+            let built = EventBuilder.build(report: report, submission: report.submission ?? submission, failure: failure)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let body = try encoder.encode(JSONValue.object(built.event))

@@ -97,6 +97,43 @@ struct LimitsTests {
         #expect(custom.reason == .nestingTooDeep)
         #expect(custom.detail == "form field `sentry[a][b][c]` (part 4 (field `sentry[a][b][c]`)) nests 3 levels; at most 2 are accepted")
     }
+
+    /// Output exactly one byte over the limit: the decompressor stops once it holds limit + 1
+    /// bytes, so a stream that ends on that very byte must still count as too big.
+    @Test(arguments: [IngestCompression.gzip, .zlib, .deflate, .xz, .bzip2, .zstd, .brotli])
+    func decompressionOneByteOverTheLimit(codec: IngestCompression) throws {
+        let packed: [UInt8] = switch codec {
+        case .gzip: Compress.gzip(fixtureDump)
+        case .zlib: Compress.zlib(fixtureDump)
+        case .deflate: Compress.rawDeflate(fixtureDump)
+        case .xz: Compress.xz(fixtureDump)
+        case .bzip2: Compress.bzip2(fixtureDump)
+        case .zstd: Compress.zstd(fixtureDump)
+        case .brotli: Compress.brotli(fixtureDump)
+        }
+        do {
+            let output = try Decompressor.decompress(packed, as: codec, maxOutput: fixtureDump.count - 1)
+            Issue.record("\(codec) gave \(output.count) bytes with a limit of \(fixtureDump.count - 1)")
+        } catch {
+            #expect(error.kind == .tooBig)
+        }
+        #expect(try Decompressor.decompress(packed, as: codec, maxOutput: fixtureDump.count) == fixtureDump)
+    }
+
+    @Test(arguments: [IngestCompression.gzip, .xz, .bzip2, .zstd])
+    func containerOneByteOverTheFileLimit(container: IngestCompression) throws {
+        let packed: [UInt8] = switch container {
+        case .gzip: Compress.gzip(fixtureDump)
+        case .xz: Compress.xz(fixtureDump)
+        case .bzip2: Compress.bzip2(fixtureDump)
+        default: Compress.zstd(fixtureDump)
+        }
+        let error = try #require(refusal(crashpadUpload(dump: packed).request(), limits: IngestLimits(file: fixtureDump.count - 1)))
+        #expect(error.status == 413)
+        #expect(error.reason == .fileTooLarge)
+        let upload = try Ingest.decode(crashpadUpload(dump: packed).request(), limits: IngestLimits(file: fixtureDump.count))
+        #expect(upload.minidump == fixtureDump)
+    }
 }
 
 extension Multipart {

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import CIngestTestCodecs
 import TestSupport
+import Testing
 
 /// A real `crashpipe serve` process on a loopback port picked by the system, with its own data
 /// directory, driven over HTTP by URLSession: what the server tests talk to.
@@ -99,6 +101,8 @@ final class ServerProcess: @unchecked Sendable {
     struct Reply {
         var status: Int
         var body: Data
+        /// The `Content-Type` response header.
+        var contentType: String? = nil
         var text: String { String(decoding: body, as: UTF8.self) }
         func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
     }
@@ -111,7 +115,57 @@ final class ServerProcess: @unchecked Sendable {
         request.httpBody = body
         request.timeoutInterval = 60
         let (data, response) = try await URLSession.shared.data(for: request)
-        return Reply(status: (response as! HTTPURLResponse).statusCode, body: data)
+        let http = response as! HTTPURLResponse
+        return Reply(status: http.statusCode, body: data, contentType: http.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    /// POSTs `body` to the default project's upload URL (the key in the query).
+    func upload(_ body: Data, contentType: String?, headers: [String: String] = [:]) async throws -> Reply {
+        var all = headers
+        if let contentType { all["Content-Type"] = contentType }
+        return try await send("POST", uploadURL, headers: all, body: body)
+    }
+
+    /// POSTs a multipart form to the default project's upload URL.
+    func upload(_ form: Multipart, headers: [String: String] = [:]) async throws -> Reply {
+        try await upload(form.finished(), contentType: form.contentType, headers: headers)
+    }
+
+    /// Polls until the event with this id (as the upload answered it, hyphenated or not) is
+    /// stored, and returns the API's reply: its body is the stored event's JSON text.
+    func storedEvent(_ id: String, project: String = "default", timeout: TimeInterval = 30) async throws -> Reply {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: Reply?
+        while Date() < deadline {
+            let reply = try await api("/api/0/projects/\(project)/events/\(id)/")
+            if reply.status == 200 { return reply }
+            last = reply
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw HarnessError(message: "event \(id) was not stored within \(timeout) s; last reply: \(last?.status ?? 0) \(last?.text ?? "")")
+    }
+
+    /// The stored event with this id, parsed.
+    func event(_ id: String, project: String = "default") async throws -> [String: Any] {
+        let reply = try await storedEvent(id, project: project)
+        guard let event = try reply.json() as? [String: Any] else {
+            throw HarnessError(message: "event \(id) is not a JSON object: \(reply.text)")
+        }
+        return event
+    }
+
+    /// The one event of a project (groups → the group's events → the event), for a server
+    /// that received exactly one upload.
+    func onlyEvent(project: String = "default") async throws -> [String: Any] {
+        let groups = try await waitForEvents(1, project: project)
+        guard groups.count == 1, let groupId = groups[0]["id"] as? String else {
+            throw HarnessError(message: "expected one group, got \(groups)")
+        }
+        let events = try await api("/api/0/groups/\(groupId)/events/").json() as? [[String: Any]] ?? []
+        guard events.count == 1, let eventId = events[0]["event_id"] as? String else {
+            throw HarnessError(message: "expected one event in group \(groupId), got \(events.count)")
+        }
+        return try await event(eventId, project: project)
     }
 
     /// GET on the JSON API with the admin token.
@@ -131,6 +185,60 @@ final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw HarnessError(message: "expected \(count) events, groups: \(groups)")
+    }
+}
+
+/// A suite trait that starts one server for the whole suite and stops it at the end; the
+/// suite's tests reach it through `SharedServer.current`. (Starting a server costs about half a
+/// second; the suite using it should be `.serialized` when its tests count what it stored.)
+struct SharedServer: SuiteTrait, TestScoping {
+    @TaskLocal static var current: ServerProcess?
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        try await Self.$current.withValue(server) { try await function() }
+    }
+
+    /// The suite's server (fails the test outside a suite with the trait).
+    static func server() throws -> ServerProcess {
+        guard let server = current else { throw ServerProcess.HarnessError(message: "no shared server: add .sharedServer to the suite") }
+        return server
+    }
+}
+
+extension Trait where Self == SharedServer {
+    /// One `crashpipe serve` for every test of the suite.
+    static var sharedServer: SharedServer { SharedServer() }
+}
+
+/// Compressors from the system libraries (the test-only `CIngestTestCodecs` shim).
+enum Compress {
+    static func with(_ codec: cingest_test_codec, _ bytes: Data) -> Data {
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let input = [UInt8](bytes)
+        let rc = input.withUnsafeBufferPointer { cingest_test_compress(Int32(codec.rawValue), $0.baseAddress, $0.count, &out, &size) }
+        precondition(rc == 0, "compression failed")
+        defer { cingest_test_free(out) }
+        return Data(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    static func gzip(_ b: Data) -> Data { with(CINGEST_TEST_GZIP, b) }
+    static func zlib(_ b: Data) -> Data { with(CINGEST_TEST_ZLIB, b) }
+    static func rawDeflate(_ b: Data) -> Data { with(CINGEST_TEST_DEFLATE_RAW, b) }
+    static func xz(_ b: Data) -> Data { with(CINGEST_TEST_XZ, b) }
+    static func bzip2(_ b: Data) -> Data { with(CINGEST_TEST_BZIP2, b) }
+    static func zstd(_ b: Data) -> Data { with(CINGEST_TEST_ZSTD, b) }
+    static func brotli(_ b: Data) -> Data { with(CINGEST_TEST_BROTLI, b) }
+
+    /// A gzip stream of `count` zeros, made by streaming (a decompression bomb).
+    static func gzipZeros(_ count: UInt64) -> Data {
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        precondition(cingest_test_gzip_zeros(count, &out, &size) == 0)
+        defer { cingest_test_free(out) }
+        return Data(UnsafeBufferPointer(start: out, count: size))
     }
 }
 

@@ -316,6 +316,8 @@ int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_
     case CINGEST_CODEC_BROTLI: status = run_brotli(input, input_size, &out, result, &consumed); break;
     default: say(result, "unknown codec"); status = CINGEST_BAD_CODEC; break;
     }
+    /* A stream that ends exactly at limit (max_output + 1 bytes) ends before reserve() sees it. */
+    if (status == CINGEST_OK && out.size > max_output) status = CINGEST_TOO_BIG;
     if (status == CINGEST_TOO_BIG) say(result, "the decompressed data passed the size limit");
     if (status == CINGEST_NO_MEMORY && result->message[0] == 0) say(result, "out of memory");
     result->input_offset = consumed;
