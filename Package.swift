@@ -220,6 +220,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ZipArchiveTests",
+            dependencies: ["CrashpipeIngest", "CIngestTestCodecs", "TestSupport"],
+            path: "Tests/ZipArchiveTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "MinidumpTests",
             dependencies: ["CrashpipeCore", "Minidump", "Bundled", "TestSupport"],
             path: "Tests/MinidumpTests",
