@@ -25,7 +25,7 @@ struct DebugFileRoutes: Sendable {
             try self.authorize(request)
             let org = context.parameters.get("org") ?? ""
             guard try self.store.organizationExists(org) else { throw APIError(status: .notFound, detail: "no organization '\(org)'") }
-            let host = request.headers[.host] ?? "127.0.0.1"
+            let host = request.head.authority ?? "127.0.0.1"
             let url = "http://\(host)/api/0/organizations/\(org)/chunk-upload/"
             return try APIRoutes.json(.object(JSONObject([
                 ("url", .string(url)), ("chunkSize", .int(Int64(Self.chunkSize))),
@@ -49,7 +49,7 @@ struct DebugFileRoutes: Sendable {
                 if part.name == "file_gzip" {
                     do {
                         bytes = try Ingest.gunzip(bytes, maxOutput: Self.chunkSize, what: "chunk \(checksum)")
-                    } catch {
+                    } catch let error as IngestError {
                         throw APIError(status: .badRequest, detail: error.detail)
                     }
                 }
@@ -147,7 +147,8 @@ struct DebugFileRoutes: Sendable {
         guard let token, !token.isEmpty else {
             throw APIError(status: .unauthorized, detail: "an API token is required (Authorization: Bearer <token>; create one with `crashpipe tokens create`)")
         }
-        guard token == adminToken || (try store.isAPIToken(token)) else {
+        let known = try token == adminToken || store.isAPIToken(token)
+        guard known else {
             throw APIError(status: .unauthorized, detail: "invalid token")
         }
     }
