@@ -69,11 +69,12 @@ let package = Package(
         plugin("DemangleMSVC"),
         plugin("Signature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         plugin("ScrubDefaults"),
+        plugin("SymbolsPE"),
         .target(
             name: "Bundled",
             dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
                            "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium",
-                           "Signature", "ScrubDefaults"],
+                           "Signature", "ScrubDefaults", "SymbolsPE"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -236,6 +237,12 @@ let package = Package(
             dependencies: ["CrashpipeCore", "Signature", "Bundled", "TestSupport",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/SignatureTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsPETests",
+            dependencies: ["CrashpipeCore", "SymbolsPE", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsPETests",
             swiftSettings: strict
         ),
         .testTarget(
