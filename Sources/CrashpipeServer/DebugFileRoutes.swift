@@ -21,6 +21,17 @@ struct DebugFileRoutes: Sendable {
     static let maxRequestSize = 32 << 20
 
     func add(to router: Router<BasicRequestContext>) {
+        // What `sentry-cli info` and login checks ask: who the token is and what it may do.
+        router.get("/api/0/") { request, _ in
+            try self.authorize(request)
+            return try APIRoutes.json(.object(JSONObject([
+                ("version", .string("0")),
+                ("auth", .object(JSONObject([("scopes", .array(["project:read", "project:write", "project:releases", "org:read"]
+                    .map { .string($0) }))]))),
+                ("user", .object(JSONObject([("id", .string("1")), ("username", .string("crashpipe")),
+                                              ("email", .string("crashpipe@localhost"))]))),
+            ])))
+        }
         router.get("/api/0/organizations/:org/chunk-upload/") { request, context in
             try self.authorize(request)
             let org = context.parameters.get("org") ?? ""
