@@ -9,6 +9,8 @@ import Minidump
 import ScrubDefaults
 import Signature
 import SymbolsBreakpad
+import SymbolsELF
+import SymbolsMachO
 import UnwindAMD64
 import UnwindARM
 import UnwindARM64
@@ -23,6 +25,8 @@ public enum Bundled {
         try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
         try SymbolsBreakpadPlugin.register(in: &registry)
+        try SymbolsELFPlugin.register(in: &registry)
+        try SymbolsMachOPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
         try UnwindX86Plugin.register(in: &registry)
         try UnwindARM64Plugin.register(in: &registry)
