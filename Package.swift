@@ -45,6 +45,8 @@ let package = Package(
         ),
         plugin("Minidump"),
         plugin("SymbolsBreakpad"),
+        plugin("SymbolsELF"),
+        plugin("SymbolsMachO"),
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
         plugin("UnwindARM64"),
@@ -72,7 +74,7 @@ let package = Package(
         plugin("SymbolsPE"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
+            dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "SymbolsELF", "SymbolsMachO", "UnwindAMD64", "UnwindX86",
                            "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium",
                            "Signature", "ScrubDefaults", "SymbolsPE"],
             path: "Sources/Plugins/Bundled",
@@ -157,6 +159,18 @@ let package = Package(
             name: "SymbolsBreakpadTests",
             dependencies: ["CrashpipeCore", "SymbolsBreakpad", "TestSupport"],
             path: "Tests/SymbolsBreakpadTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsELFTests",
+            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsELFTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsMachOTests",
+            dependencies: ["CrashpipeCore", "SymbolsMachO", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsMachOTests",
             swiftSettings: strict
         ),
         .testTarget(
