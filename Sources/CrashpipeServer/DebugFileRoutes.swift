@@ -76,7 +76,7 @@ struct DebugFileRoutes: Sendable {
             guard stored > 0 else { throw APIError(status: .badRequest, detail: "no chunk in the request (parts named file or file_gzip)") }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
-        router.post("/api/0/projects/:org/:project/files/difs/assemble/") { request, context in
+        router.post("/api/0/projects/:project/:slug/files/difs/assemble/") { request, context in
             try self.authorize(request)
             let project = try self.project(context)
             let body = try await request.body.collect(upTo: 8 << 20)
@@ -89,7 +89,7 @@ struct DebugFileRoutes: Sendable {
             }
             return try APIRoutes.json(.object(answer))
         }
-        router.get("/api/0/projects/:org/:project/files/dsyms/") { request, context in
+        router.get("/api/0/projects/:project/:slug/files/dsyms/") { request, context in
             try self.authorize(request)
             let project = try self.project(context)
             let query = request.uri.queryParameters
@@ -102,7 +102,7 @@ struct DebugFileRoutes: Sendable {
             }
             return try APIRoutes.json(.array(entries.map(Self.dif)))
         }
-        router.delete("/api/0/projects/:org/:project/files/dsyms/") { request, context in
+        router.delete("/api/0/projects/:project/:slug/files/dsyms/") { request, context in
             try self.authorize(request)
             let project = try self.project(context)
             guard let id = request.uri.queryParameters.get("id").flatMap(Int64.init) else {
@@ -113,7 +113,7 @@ struct DebugFileRoutes: Sendable {
             }
             return Response(status: .noContent)
         }
-        router.post("/api/0/projects/:org/:project/files/dsyms/") { request, context in
+        router.post("/api/0/projects/:project/:slug/files/dsyms/") { request, context in
             try self.authorize(request)
             let project = try self.project(context)
             let parts = try await self.form(request, limit: self.limits.request, partLimit: self.limits.file)
@@ -123,7 +123,7 @@ struct DebugFileRoutes: Sendable {
             let stored = try self.storeUpload(file.body, name: file.fileName ?? "upload", project: project)
             return try APIRoutes.json(.array(stored.entries.map(Self.dif)), status: .created)
         }
-        router.post("/api/0/projects/:org/:project/files/breakpad/") { request, context in
+        router.post("/api/0/projects/:project/:slug/files/breakpad/") { request, context in
             try self.authorize(request)
             let project = try self.project(context)
             let parts = try await self.form(request, limit: self.limits.request, partLimit: self.limits.file)
@@ -164,9 +164,12 @@ struct DebugFileRoutes: Sendable {
         }
     }
 
+    /// Sentry's `/projects/<org>/<project>/` paths. The router needs one parameter name per
+    /// path position, and `/api/0/projects/:project/groups/` owns the first: there it holds the
+    /// organization slug, and `:slug` the project's.
     func project(_ context: BasicRequestContext) throws -> DataStore.Project {
-        let org = context.parameters.get("org") ?? ""
-        let slug = context.parameters.get("project") ?? ""
+        let org = context.parameters.get("project") ?? ""
+        let slug = context.parameters.get("slug") ?? ""
         guard let project = try store.project(organization: org, slug: slug) else {
             throw APIError(status: .notFound, detail: "no project '\(org)/\(slug)'")
         }
@@ -269,6 +272,20 @@ struct DebugFileRoutes: Sendable {
         }
     }
 
+    /// symbolic's short object-kind names, which sentry-cli parses (`exe`, `lib`, `dbg`, ...);
+    /// Breakpad files and PDBs, which carry no kind, are debug companions (`dbg`).
+    static func kindName(_ object: DebugObject) -> String {
+        switch object.kind {
+        case "executable": return "exe"
+        case "library": return "lib"
+        case "relocatable": return "rel"
+        case "dump": return "dump"
+        case "other": return "other"
+        case "debug", nil: return "dbg"
+        default: return "other"
+        }
+    }
+
     /// Sentry's shape of a debug file (what sentry-cli reads back).
     static func dif(_ entry: SymbolStore.Entry) -> JSONValue {
         let object = entry.object
@@ -280,7 +297,7 @@ struct DebugFileRoutes: Sendable {
             ("symbolType", .string(object.format)), ("size", .int(Int64(entry.size))), ("sha1", .string(entry.checksum)),
             ("dateCreated", APIRoutes.iso(entry.uploadedAt)),
             ("headers", .object(JSONObject([("Content-Type", .string("application/octet-stream"))]))),
-            ("data", .object(JSONObject([("type", object.kind.map { .string($0) } ?? .null),
+            ("data", .object(JSONObject([("type", .string(Self.kindName(object))),
                                          ("features", .array(object.features.names.map { .string($0) }))]))),
         ]))
     }

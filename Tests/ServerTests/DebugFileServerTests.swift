@@ -83,7 +83,7 @@ struct DebugFileServerTests {
         #expect(elf["symbolType"] as? String == "elf")
         #expect(elf["cpuName"] as? String == "x86_64")
         #expect(elf["codeId"] as? String == "f1c3bcc0279865fe3058404b2831d9e64135386c")
-        #expect((elf["data"] as? [String: Any])?["type"] as? String == "debug")
+        #expect((elf["data"] as? [String: Any])?["type"] as? String == "dbg")
         let macho = try #require(byId["67e9247c-814e-392b-a027-dbde6748fcbf"])
         #expect(macho["symbolType"] as? String == "macho")
         #expect(((macho["data"] as? [String: Any])?["features"] as? [String])?.contains("debug") == true)
