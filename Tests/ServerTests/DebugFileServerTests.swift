@@ -158,8 +158,8 @@ struct DebugFileServerTests {
         }
         let sym = try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash.sym")))
         let elf = try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash")))
-        let zip = ZipWriter.archive([.init(name: "out/crash.sym", content: sym, deflate: true),
-                                     .init(name: "out/crash", content: elf, deflate: true),
+        let zip = ZipWriter.archive([.init(name: "out/crash.sym", content: sym, deflated: Compress.rawDeflate(sym)),
+                                     .init(name: "out/crash", content: elf, deflated: Compress.rawDeflate(elf)),
                                      .init(name: "out/README.txt", content: Data("not a debug file".utf8))])
         let created = try await upload(zip, name: "symbols.zip")
         #expect(created.status == 201, "\(created.text)")
@@ -182,7 +182,7 @@ struct DebugFileServerTests {
             (corrupt, "crash", "broken debug file"),
             (ZipWriter.archive([.init(name: "../evil.sym", content: sym)]), "evil.zip", ".."),
             (ZipWriter.archive([.init(name: "/etc/crash.sym", content: sym)]), "abs.zip", "absolute"),
-            (ZipWriter.archive([.init(name: "zeros.bin", content: Data(count: 64 << 20), deflate: true, declaredSize: 1024)]),
+            (ZipWriter.archive([.init(name: "zeros.bin", content: Data(count: 64 << 20), deflated: Compress.rawDeflate(Data(count: 64 << 20)), declaredSize: 1024)]),
              "bomb.zip", "zeros.bin"),
             (ZipWriter.archive([.init(name: "README.txt", content: Data("x".utf8))]), "empty.zip", "no debug file"),
         ]
