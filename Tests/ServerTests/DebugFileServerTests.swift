@@ -209,6 +209,21 @@ struct DebugFileServerTests {
                                       headers: ["Authorization": "Bearer \(token)"]).status == 404)
     }
 
+    /// `crashpipe symbols upload --server`: folders walked, debug files sent, the rest skipped.
+    @Test func crashpipeSymbolsUploadToAServer() async throws {
+        let (server, token) = try Self.serverWithToken()
+        let uploaded = try CLI.run(["symbols", "upload", Self.debugFile("macos/crash.dSYM"), Self.debugFile("windows/crash.pdb"),
+                                    "--server", server.base, "--org", "crashpipe", "--project", "default", "--token", token])
+        #expect(uploaded.status == 0, "\(uploaded.stdout)")
+        let listed = try await Self.difs(server, token: token)
+        #expect(Set(listed.compactMap { $0["symbolType"] as? String }) == ["macho", "pdb"])
+        #expect(listed.contains { $0["debugId"] as? String == "3249d99d-0c40-4931-8610-f4e4fb0b6936-1" })
+        let wrongToken = try CLI.run(["symbols", "upload", Self.debugFile("windows/crash.sym"), "--server", server.base,
+                                      "--token", "sntryu_0000"])
+        #expect(wrongToken.status == 1)
+        #expect(wrongToken.stdout.contains("HTTP 401"), "\(wrongToken.stdout)")
+    }
+
     /// A processing issue resolves when a matching `.sym` arrives through the upload API.
     @Test func uploadResolvesAProcessingIssue() async throws {
         let (server, token) = try Self.serverWithToken()
