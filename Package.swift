@@ -45,6 +45,8 @@ let package = Package(
         ),
         plugin("Minidump"),
         plugin("SymbolsBreakpad"),
+        plugin("SymbolsELF"),
+        plugin("SymbolsMachO"),
         plugin("UnwindAMD64"),
         plugin("UnwindX86"),
         plugin("UnwindARM64"),
@@ -69,11 +71,12 @@ let package = Package(
         plugin("DemangleMSVC"),
         plugin("Signature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         plugin("ScrubDefaults"),
+        plugin("SymbolsPE"),
         .target(
             name: "Bundled",
-            dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "UnwindAMD64", "UnwindX86",
+            dependencies: ["CrashpipeCore", "Minidump", "Microdump", "SymbolsBreakpad", "SymbolsELF", "SymbolsMachO", "UnwindAMD64", "UnwindX86",
                            "UnwindARM64", "UnwindARM", "UnwindRISCV64", "DemangleObjC", "DemangleRust", "DemangleSwift", "DemangleMSVC", "DemangleItanium",
-                           "Signature", "ScrubDefaults"],
+                           "Signature", "ScrubDefaults", "SymbolsPE"],
             path: "Sources/Plugins/Bundled",
             swiftSettings: strict
         ),
@@ -85,6 +88,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/CrashpipeServer",
             swiftSettings: strict
@@ -93,6 +97,7 @@ let package = Package(
             name: "crashpipe",
             dependencies: [
                 "CrashpipeCore", "Bundled", "Minidump", "OutputFormats", "DemangleItanium", "DemangleRust", "CrashpipeServer",
+                "CrashpipeIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,6 +168,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SymbolsELFTests",
+            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsELFTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsMachOTests",
+            dependencies: ["CrashpipeCore", "SymbolsMachO", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsMachOTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "DemangleTests",
             dependencies: ["CrashpipeCore", "Bundled", "DemangleItanium", "DemangleSwift", "DemangleObjC", "DemangleRust", "TestSupport"],
             path: "Tests/DemangleTests",
@@ -224,6 +241,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ZipArchiveTests",
+            dependencies: ["CrashpipeIngest", "CIngestTestCodecs", "TestSupport"],
+            path: "Tests/ZipArchiveTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "MinidumpTests",
             dependencies: ["CrashpipeCore", "Minidump", "Bundled", "TestSupport"],
             path: "Tests/MinidumpTests",
@@ -234,6 +257,12 @@ let package = Package(
             dependencies: ["CrashpipeCore", "Signature", "Bundled", "TestSupport",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/SignatureTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SymbolsPETests",
+            dependencies: ["CrashpipeCore", "SymbolsPE", "Bundled", "TestSupport"],
+            path: "Tests/SymbolsPETests",
             swiftSettings: strict
         ),
         .testTarget(

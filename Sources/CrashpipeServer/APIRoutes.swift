@@ -97,10 +97,10 @@ struct APIRoutes: Sendable {
         return (body, given)
     }
 
-    static func json(_ value: JSONValue) throws -> Response {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return Response(status: .ok, headers: [.contentType: "application/json"],
+        return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 

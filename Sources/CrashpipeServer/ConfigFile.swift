@@ -15,6 +15,7 @@ import Yams
 ///   request: 40MiB               # request body as received (Content-Encoding not undone)
 ///   request_decompressed: 200MiB
 ///   file: 100MiB                 # each part, and the minidump after its container
+///   debug_file: 512MiB           # a debug-file upload (or an assembled chunked one)
 /// ```
 public struct ServerConfigFile: Sendable, Equatable {
     public var dataDirectory: String?
@@ -25,11 +26,12 @@ public struct ServerConfigFile: Sendable, Equatable {
     public var requestLimit: Int?
     public var requestDecompressedLimit: Int?
     public var fileLimit: Int?
+    public var debugFileLimit: Int?
 
     public init() {}
 
     static let keys = ["data_dir", "host", "port", "workers", "admin_token", "limits"]
-    static let limitKeys = ["request", "request_decompressed", "file"]
+    static let limitKeys = ["request", "request_decompressed", "file", "debug_file"]
 
     /// Reads and checks a config file; every problem names the file, line and column.
     public static func load(path: String) throws(PipelineError) -> ServerConfigFile {
@@ -83,6 +85,7 @@ public struct ServerConfigFile: Sendable, Equatable {
                     case "request": config.requestLimit = bytes
                     case "request_decompressed": config.requestDecompressedLimit = bytes
                     case "file": config.fileLimit = bytes
+                    case "debug_file": config.debugFileLimit = bytes
                     default: throw unknown(name, limitKey, limitKeys, file)
                     }
                 }
@@ -103,6 +106,10 @@ public struct ServerConfigFile: Sendable, Equatable {
         if let requestLimit { configuration.limits.requestCompressed = requestLimit }
         if let requestDecompressedLimit { configuration.limits.requestDecompressed = requestDecompressedLimit }
         if let fileLimit { configuration.limits.file = fileLimit }
+        if let debugFileLimit {
+            configuration.debugFileLimits.request = debugFileLimit
+            configuration.debugFileLimits.file = debugFileLimit
+        }
     }
 
     private static func unknown(_ key: String, _ node: Node, _ known: [String], _ file: String) -> PipelineError {

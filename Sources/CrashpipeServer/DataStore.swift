@@ -84,6 +84,22 @@ public final class DataStore: Sendable {
         migrator.registerMigration("v2: keep_attachments") { db in
             try db.execute(sql: "ALTER TABLE projects ADD COLUMN keep_attachments INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3: debug files and API tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE debug_files (
+                    id INTEGER PRIMARY KEY,
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    checksum TEXT NOT NULL,
+                    name TEXT NOT NULL, format TEXT NOT NULL, kind TEXT, arch TEXT NOT NULL,
+                    debug_id TEXT, code_id TEXT, debug_file TEXT, features TEXT NOT NULL,
+                    size INTEGER NOT NULL, uploaded_at REAL NOT NULL, path TEXT NOT NULL,
+                    UNIQUE (project_id, checksum, arch, debug_id));
+                CREATE INDEX debug_files_by_debug_id ON debug_files (debug_id);
+                CREATE INDEX debug_files_by_checksum ON debug_files (checksum);
+                CREATE TABLE api_tokens (
+                    token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 
@@ -164,6 +180,18 @@ public final class DataStore: Sendable {
         return try pool.read { db in
             try Row.fetchOne(db, sql: Self.projectColumns + " WHERE p.slug = ?", arguments: [idOrSlug]).map(Self.project)
         }
+    }
+
+    /// A project by organization slug and project slug (or id), as Sentry's API paths name it.
+    public func project(organization: String, slug: String) throws -> Project? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: Self.projectColumns + " WHERE o.slug = ? AND (p.slug = ? OR CAST(p.id AS TEXT) = ?)",
+                             arguments: [organization, slug, slug]).map(Self.project)
+        }
+    }
+
+    public func organizationExists(_ slug: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM organizations WHERE slug = ?", arguments: [slug]) == true }
     }
 
     public func project(publicKey: String) throws -> Project? {

@@ -13,6 +13,7 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8000
     public var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var limits = IngestLimits()
+    public var debugFileLimits = DebugFileLimits()
     /// The admin token for the JSON API; nil: the one stored in the database (created and
     /// printed at first start).
     public var adminToken: String?
@@ -33,6 +34,7 @@ public struct DataDirectory: Sendable {
     public let store: DataStore
     public let spool: Spool
     public let attachments: AttachmentStore
+    let chunks: ChunkStore
 
     public init(_ url: URL) throws {
         self.url = url
@@ -41,9 +43,15 @@ public struct DataDirectory: Sendable {
         store = try DataStore(path: url.appendingPathComponent("crashpipe.sqlite").path)
         spool = try Spool(directory: url.appendingPathComponent("spool"))
         attachments = AttachmentStore(directory: url.appendingPathComponent("attachments"))
+        chunks = try ChunkStore(directory: url.appendingPathComponent("chunks"))
     }
 
     public var symbolsDirectory: URL { url.appendingPathComponent("symbols") }
+
+    /// The indexed symbol store over `symbols/`.
+    public func symbolStore(registry: PluginRegistry) -> SymbolStore {
+        SymbolStore(directory: symbolsDirectory, database: store, registry: registry)
+    }
 }
 
 public enum CrashpipeServer {
@@ -68,6 +76,8 @@ public enum CrashpipeServer {
         router.post("/api/:project_id/minidump") { request, context in try await uploads.handle(request, context) }
         APIRoutes(store: directory.store, adminToken: adminToken, symbols: directory.symbolsDirectory,
                   attachments: directory.attachments).add(to: router)
+        DebugFileRoutes(store: directory.store, symbols: directory.symbolStore(registry: registry), chunks: directory.chunks,
+                        adminToken: adminToken, limits: configuration.debugFileLimits).add(to: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "crashpipe"),

@@ -72,6 +72,13 @@ enum Decompressor {
     static func decompress(_ input: [UInt8], as compression: IngestCompression, maxOutput: Int)
         throws(DecompressionFailure) -> [UInt8]
     {
+        try decompress(input[...], as: compression, maxOutput: maxOutput)
+    }
+
+    /// The same, for part of a buffer (a zip entry's data), without copying it.
+    static func decompress(_ input: ArraySlice<UInt8>, as compression: IngestCompression, maxOutput: Int)
+        throws(DecompressionFailure) -> [UInt8]
+    {
         var result = cingest_result()
         let status = input.withUnsafeBufferPointer { buffer in
             cingest_decompress(compression.codec, buffer.baseAddress, buffer.count, max(0, maxOutput), &result)

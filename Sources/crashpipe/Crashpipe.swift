@@ -6,7 +6,7 @@ struct Crashpipe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crashpipe",
         abstract: "Process crash reports (minidumps) through plugin pipelines.",
-        subcommands: [DumpCommand.self, ProcessCommand.self, StackwalkCommand.self, DemangleCommand.self, PipelinesCommand.self, PluginsCommand.self, ServeCommand.self, ProjectsCommand.self]
+        subcommands: [DumpCommand.self, ProcessCommand.self, StackwalkCommand.self, DemangleCommand.self, PipelinesCommand.self, PluginsCommand.self, ServeCommand.self, ProjectsCommand.self, SymbolsCommand.self, TokensCommand.self]
     )
 }
 

@@ -24,6 +24,7 @@ struct ServerOptionsTests {
               request: 512KiB
               request_decompressed: 2MiB
               file: 1048576
+              debug_file: 1GiB
             """)
         #expect(config.dataDirectory == "/srv/crashpipe")
         #expect(config.host == "0.0.0.0")
@@ -33,6 +34,7 @@ struct ServerOptionsTests {
         #expect(config.requestLimit == 512 * 1024)
         #expect(config.requestDecompressedLimit == 2 << 20)
         #expect(config.fileLimit == 1 << 20)
+        #expect(config.debugFileLimit == 1 << 30)
         var applied = ServerConfiguration(dataDirectory: URL(fileURLWithPath: "/tmp/x"))
         config.apply(to: &applied)
         #expect(applied.dataDirectory.path == "/srv/crashpipe")

@@ -9,6 +9,7 @@ public struct PluginDescriptor: Sendable, Hashable {
         case symbolFormat
         case symbolSource
         case contextFormat
+        case debugFileFormat
 
         public var description: String {
             switch self {
@@ -18,6 +19,7 @@ public struct PluginDescriptor: Sendable, Hashable {
             case .symbolFormat: return "symbol-format"
             case .symbolSource: return "symbol-source"
             case .contextFormat: return "context-format"
+            case .debugFileFormat: return "debug-file-format"
             }
         }
     }
@@ -59,6 +61,8 @@ public struct PluginRegistry: Sendable {
     public private(set) var symbolFormats: [any SymbolFormat] = []
     /// Factories for the `sources:` entries of the `symbols` stage, by `type`.
     public private(set) var symbolSources: [String: SymbolSourceFactory] = [:]
+    /// Debug-file formats, in registration order (the first that recognizes a file reads it).
+    public private(set) var debugFileFormats: [any DebugFileFormat] = []
 
     public init() {}
 
@@ -109,6 +113,14 @@ public struct PluginRegistry: Sendable {
         symbolFormats.append(symbolFormat)
     }
 
+    /// Registers a debug-file format (for inspection, the symbol store and uploads).
+    public mutating func register(debugFileFormat: any DebugFileFormat) throws {
+        guard !debugFileFormats.contains(where: { $0.name == debugFileFormat.name }) else {
+            throw RegistryError(id: debugFileFormat.name, kind: "debug-file format")
+        }
+        debugFileFormats.append(debugFileFormat)
+    }
+
     /// Registers a kind of symbol source (`type:` in the `symbols` stage's `sources:`).
     public mutating func register(symbolSource: SymbolSourceFactory) throws {
         guard symbolSources[symbolSource.type] == nil else {
@@ -143,7 +155,11 @@ public struct PluginRegistry: Sendable {
             PluginDescriptor(id: format.cpu.rawValue, kind: .contextFormat,
                              summary: "decodes \(format.cpu.rawValue) register contexts in dumps", options: [], requires: [])
         }
-        return stageList + unwinderList + contextList + demanglerList + formatList + sourceList
+        let debugFileList = debugFileFormats.map { format in
+            PluginDescriptor(id: format.name, kind: .debugFileFormat,
+                             summary: "recognizes and inspects \(format.name) debug files", options: [], requires: [])
+        }
+        return stageList + unwinderList + contextList + demanglerList + formatList + sourceList + debugFileList
     }
 
     /// The parser stage that recognizes `bytes`, if any.

@@ -332,3 +332,14 @@ int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_
 }
 
 void cingest_free(void *data) { free(data); }
+
+uint32_t cingest_crc32(uint32_t crc, const uint8_t *data, size_t size) {
+    uLong value = crc;
+    while (size > 0) {
+        size_t n = clamp(size);
+        value = crc32(value, data, (uInt)n);
+        data += n;
+        size -= n;
+    }
+    return (uint32_t)value;
+}

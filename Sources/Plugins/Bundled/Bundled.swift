@@ -9,6 +9,9 @@ import Minidump
 import ScrubDefaults
 import Signature
 import SymbolsBreakpad
+import SymbolsPE
+import SymbolsELF
+import SymbolsMachO
 import UnwindAMD64
 import UnwindARM
 import UnwindARM64
@@ -23,6 +26,9 @@ public enum Bundled {
         try CoreStages.register(in: &registry)
         try MinidumpPlugin.register(in: &registry)
         try SymbolsBreakpadPlugin.register(in: &registry)
+        try SymbolsPEPlugin.register(in: &registry)
+        try SymbolsELFPlugin.register(in: &registry)
+        try SymbolsMachOPlugin.register(in: &registry)
         try UnwindAMD64Plugin.register(in: &registry)
         try UnwindX86Plugin.register(in: &registry)
         try UnwindARM64Plugin.register(in: &registry)

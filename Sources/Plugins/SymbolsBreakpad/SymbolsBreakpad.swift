@@ -7,6 +7,8 @@ import CrashpipeCore
 ///   ``BreakpadSymbols``;
 /// - the symbol source type `store` (``BreakpadSymbolStore``) for the `symbols` stage:
 ///   `sources: [ { type: store, path: ~/.crashpipe/symbols } ]` (or `paths: [...]`).
+/// - the debug-file format `breakpad` (``BreakpadDebugFileFormat``), which lists the module a
+///   `.sym` file describes (ids, arch, features) without loading its records.
 ///
 /// Writing the next symbol format plugin follows the same shape: a `SymbolFormat` whose
 /// `recognizes` looks at the first bytes only, a parser that builds sorted record arrays in one
@@ -17,6 +19,7 @@ public enum SymbolsBreakpadPlugin {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(symbolFormat: BreakpadSymbolFormat())
         try registry.register(symbolSource: storeSource)
+        try registry.register(debugFileFormat: BreakpadDebugFileFormat())
     }
 
     /// The `store` source: Breakpad's `<debug file>/<DEBUG ID>/<name>.sym` layout in local directories.

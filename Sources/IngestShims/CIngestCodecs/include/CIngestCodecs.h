@@ -50,4 +50,7 @@ int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_
 /* Frees `result->data`. */
 void cingest_free(void *data);
 
+/* zlib's CRC-32 (the one zip and gzip use) of `size` bytes, continuing from `crc` (0 to start). */
+uint32_t cingest_crc32(uint32_t crc, const uint8_t *data, size_t size);
+
 #endif

@@ -1,0 +1,126 @@
+import CrashpipeCore
+import Foundation
+import TestSupport
+import Testing
+
+/// `crashpipe symbols inspect|upload|list|remove` and `tokens`, as a user runs them.
+@Suite(.serialized)
+struct SymbolsCLITests {
+    /// Reads `symbols inspect --json` output back into objects, keyed by the file argument.
+    static func inspected(_ paths: [String]) throws -> [String: [DebugObject]] {
+        let result = try CLITests.run(["symbols", "inspect", "--json"] + paths)
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        var byFile: [String: [DebugObject]] = [:]
+        for file in files {
+            let name = try #require(file["file"] as? String)
+            let objects = try #require(file["objects"] as? [[String: Any]])
+            byFile[name] = try objects.map { o in
+                var features: DebugFeatures = []
+                for feature in o["features"] as? [String] ?? [] {
+                    switch feature {
+                    case "symtab": features.insert(.symtab)
+                    case "debug": features.insert(.debug)
+                    case "unwind": features.insert(.unwind)
+                    case "sources": features.insert(.sources)
+                    default: Issue.record("unknown feature \(feature)")
+                    }
+                }
+                let load = try #require((o["load_address"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
+                return DebugObject(format: try #require(o["format"] as? String), kind: o["kind"] as? String,
+                                   arch: try #require(o["arch"] as? String),
+                                   debugId: (o["debug_id"] as? String).flatMap(DebugId.init),
+                                   codeId: (o["code_id"] as? String).flatMap(CodeId.init),
+                                   debugFile: o["debug_file"] as? String, loadAddress: load, features: features)
+            }
+        }
+        return byFile
+    }
+
+    /// Every file of symbolic's object_metadata.json: format, kind, arch, ids, load address
+    /// and features as symbolic reports them.
+    @Test func inspectAgreesWithSymbolicObjectMetadata() throws {
+        let expected = try ExpectedDebugObject.symbolic()
+        #expect(expected.count >= 10)
+        let results = try Self.inspected(expected.map { Fixtures.path($0.path) })
+        for entry in expected {
+            let objects = try #require(results[Fixtures.path(entry.path)], "no result for \(entry.path)")
+            #expect(objects.count == 1, "\(entry.path)")
+            if let object = objects.first {
+                #expect(entry.mismatches(object) == [], "\(entry.path)")
+            }
+        }
+    }
+
+    /// And with sentry-cli's `debug-files check` for the files it was run on (fat dSYMs too).
+    @Test func inspectAgreesWithSentryCLI() throws {
+        let checks = try SentryCLICheck.all()
+        #expect(checks.count >= 10)
+        let results = try Self.inspected(checks.map { Fixtures.path($0.path) })
+        for check in checks {
+            let objects = try #require(results[Fixtures.path(check.path)], "no result for \(check.path)")
+            let format = try #require(objects.first?.format)
+            #expect(check.mismatches(objects, format: format) == [], "\(check.path)")
+        }
+    }
+
+    @Test func inspectRefusesWhatIsNotADebugFile() throws {
+        let result = try CLITests.run(["symbols", "inspect", Fixtures.path("breakpad/minidumps/minidump2.dmp")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("minidump2.dmp: not a debug file crashpipe recognizes"))
+        let text = try CLITests.run(["symbols", "inspect", Fixtures.path("symbolic/debug-files/linux/crash.debug")])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("elf debug x86_64"))
+        #expect(text.stdout.contains("debug id:     c0bcc3f1-9827-fe65-3058-404b2831d9e6"))
+        #expect(text.stdout.contains("features:     symtab, debug"))
+    }
+
+    /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.
+    @Test func uploadListAndRemoveInTheLocalStore() throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-symbols-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        #expect(try CLITests.run(["projects", "create", "app", "--data-dir", dataDir.path]).status == 0)
+
+        // A zipped dSYM folder, as Xcode archives hand them out.
+        let dsym = "symbolic/debug-files/macos/Example.framework.dSYM"
+        let zipFolder = dataDir.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: zipFolder, withIntermediateDirectories: true)
+        let zip = ZipWriter.archive([
+            .init(name: "Example.framework.dSYM/Contents/Info.plist", content: Data(try Fixtures.bytes("\(dsym)/Contents/Info.plist"))),
+            .init(name: "Example.framework.dSYM/Contents/Resources/DWARF/Example",
+                  content: Data(try Fixtures.bytes("\(dsym)/Contents/Resources/DWARF/Example"))),
+        ])
+        try zip.write(to: zipFolder.appendingPathComponent("Example.dSYM.zip"))
+
+        let upload = try CLITests.run(["symbols", "upload", Fixtures.path("symbolic/debug-files/macos/crash.dSYM"),
+                                       Fixtures.path("symbolic/debug-files/windows/crash.sym"), zipFolder.path,
+                                       "--project", "app", "--data-dir", dataDir.path])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        #expect(upload.stdout.contains("skipped 1 file(s)"), "Info.plist of the bundle: \(upload.stdout)")
+        let list = try CLITests.run(["symbols", "list", "--data-dir", dataDir.path])
+        let rows = list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.count == 4, "crash (dSYM), crash.sym, Example x86_64 + arm64: \(list.stdout)")
+        #expect(Set(rows.map { "\($0[2]) \($0[4])" }) == ["macho x86_64", "breakpad x86", "macho arm64"])
+        let symbols = dataDir.appendingPathComponent("symbols")
+        #expect(FileManager.default.fileExists(atPath: symbols.appendingPathComponent("crash.pdb/3249D99D0C4049318610F4E4FB0B69361/crash.sym").path))
+        #expect(FileManager.default.fileExists(atPath: symbols.appendingPathComponent("crash/67E9247C814E392BA027DBDE6748FCBF0/crash").path))
+
+        // Again: nothing new.
+        let again = try CLITests.run(["symbols", "upload", Fixtures.path("symbolic/debug-files/windows/crash.sym"),
+                                      "--project", "app", "--data-dir", dataDir.path])
+        #expect(again.stdout.contains("0 new, 1 already stored"), "\(again.stdout)")
+
+        // Remove by debug id: the row and its file go.
+        let removed = try CLITests.run(["symbols", "remove", "3249d99d-0c40-4931-8610-f4e4fb0b6936-1", "--data-dir", dataDir.path])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: symbols.appendingPathComponent("crash.pdb/3249D99D0C4049318610F4E4FB0B69361/crash.sym").path))
+        #expect(try CLITests.run(["symbols", "list", "--data-dir", dataDir.path]).stdout.split(separator: "\n").count == 4)
+        #expect(try CLITests.run(["symbols", "remove", "999", "--data-dir", dataDir.path]).status == 1)
+
+        // Not a debug file: refused with the reason, nothing stored.
+        let refused = try CLITests.run(["symbols", "upload", Fixtures.path("breakpad/minidumps/minidump2.dmp"),
+                                        "--project", "app", "--data-dir", dataDir.path])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("no debug files found"))
+    }
+}
