@@ -169,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SymbolsELFTests",
-            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "TestSupport"],
+            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "DemangleItanium", "TestSupport"],
             path: "Tests/SymbolsELFTests",
             swiftSettings: strict
         ),

@@ -3,10 +3,12 @@ import CrashpipeCore
 /// The ELF debug-file plugin: executables, shared libraries, split debug files, relocatable
 /// objects and core files of Linux, Android and the BSDs.
 ///
-/// Registers the debug-file format `elf` (``ELFDebugFileFormat``).
+/// Registers the debug-file format `elf` (``ELFDebugFileFormat``) and the symbol format `elf`
+/// (``ELFSymbolFormat``: function names from the symbol table).
 public enum SymbolsELFPlugin {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(debugFileFormat: ELFDebugFileFormat())
+        try registry.register(symbolFormat: ELFSymbolFormat())
     }
 }
 
