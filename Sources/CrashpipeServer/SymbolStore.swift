@@ -9,7 +9,10 @@ import GRDB
 /// Files are laid out so that the `symbols` stage's directory lookup finds them:
 /// - Breakpad `.sym`: `<debug file>/<DEBUG ID>/<debug file without .pdb>.sym` (Breakpad's layout);
 /// - every other object: `<debug file name>/<DEBUG ID>/<debug file name>`, and a PE also under
-///   its code id, `<code file>/<CODE ID>/<code file>` (Microsoft's symbol-server layout).
+///   its code id, `<code file>/<CODE ID>/<code file>` (Microsoft's symbol-server layout);
+/// - ELF objects (the native format the stack walk reads so far) also by id alone:
+///   `_id/<DEBUG ID>/debuginfo` (debug companions) or `_id/<DEBUG ID>/executable`, where the
+///   stack walk finds them whatever their file name.
 ///
 /// A file is sniffed from its bytes (never its name) with the registered debug-file formats;
 /// zip archives are opened and every debug file in them is stored. A file that is none of them
@@ -178,6 +181,12 @@ public struct SymbolStore: Sendable {
                 // A PE is found by its code id; its debug id names the PDB, not this file.
             } else {
                 paths.append("\(debugName)/\(debugId.breakpad)/\(debugName)")
+                if object.format == "elf" {
+                    // By id alone, where the stack walk's store lookup finds native files whatever
+                    // their name (BreakpadSymbolStore.nativePaths).
+                    let role = object.kind == "debug" ? "debuginfo" : "executable"
+                    paths.append("_id/\(debugId.breakpad)/\(role)")
+                }
             }
         }
         if object.format == "pe", let codeId = object.codeId {

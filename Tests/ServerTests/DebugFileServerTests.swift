@@ -224,6 +224,32 @@ struct DebugFileServerTests {
         #expect(wrongToken.stdout.contains("HTTP 401"), "\(wrongToken.stdout)")
     }
 
+    /// A Linux binary uploaded as it is (no `.sym`): the stack walk finds it by debug id and
+    /// names the crashing function from its symbol table.
+    @Test func uploadedELFNamesTheCrashingFunction() async throws {
+        let (server, token) = try Self.serverWithToken()
+        var form = Multipart()
+        form.file("file", fileName: "crash", try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash"))))
+        let uploaded = try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
+                                             headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
+                                             body: form.finished())
+        #expect(uploaded.status == 201, "\(uploaded.text)")
+        #expect(Self.storeFiles(server).contains("_id/C0BCC3F19827FE653058404B2831D9E60/executable"))
+        let reply = try await server.send("POST", server.uploadURL, headers: ["Content-Type": "application/octet-stream"],
+                                          body: try Data(Fixtures.bytes("symbolicator/minidumps/linux.dmp")))
+        #expect(reply.status == 200)
+        _ = try await server.waitForEvents(1)
+        let event = try #require(try await server.api("/api/0/projects/default/events/\(reply.text)/").json() as? [String: Any])
+        let exception = try #require(((event["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
+        let frames = try #require((exception["stacktrace"] as? [String: Any])?["frames"] as? [[String: Any]])
+        let crashing = try #require(frames.last)
+        #expect(crashing["instruction_addr"] as? String == "0x401d72")
+        #expect(crashing["function"] as? String == "main", "\(crashing)")
+        let images = try #require((event["debug_meta"] as? [String: Any])?["images"] as? [[String: Any]])
+        let image = try #require(images.first { ($0["code_file"] as? String)?.hasSuffix("/crash") == true })
+        #expect(image["debug_status"] as? String == "found")
+    }
+
     /// A processing issue resolves when a matching `.sym` arrives through the upload API.
     @Test func uploadResolvesAProcessingIssue() async throws {
         let (server, token) = try Self.serverWithToken()

@@ -7,6 +7,9 @@ import Foundation
 ///     <root>/<debug file>/<DEBUG ID>/<debug file without a trailing .pdb>.sym
 ///     e.g. symbols/test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1/test_app.sym
 ///
+/// and, when no root has one, native debug files as crashpipe's store files them
+/// (``nativePaths(for:)``), read by whichever symbol format recognizes them.
+///
 /// Consumes: a module's debug file name (its last path component, either separator; for
 /// modules without one, such as ELF and Mach-O modules from some writers, the code file's)
 /// and its debug id in Breakpad notation. Produces: the memory-mapped bytes of the first root's
@@ -36,15 +39,26 @@ public struct BreakpadSymbolStore: SymbolSupplier {
     /// file exists but cannot be read.
     public func locate(_ module: Module) async throws -> SymbolFileData? {
         guard let relative = Self.relativePath(for: module) else { return nil }
-        for root in roots {
-            let path = root.hasSuffix("/") ? root + relative : root + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                continue
+        // A `.sym` first, in every root; then native debug files filed by debug id.
+        for candidate in [relative] + Self.nativePaths(for: module) {
+            for root in roots {
+                let path = root.hasSuffix("/") ? root + candidate : root + "/" + candidate
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    continue
+                }
+                let storage = try ByteStorage.map(path: path)
+                return SymbolFileData(location: path, bytes: storage.view)
             }
-            let storage = try ByteStorage.map(path: path)
-            return SymbolFileData(location: path, bytes: storage.view)
         }
         return nil
+    }
+
+    /// Where crashpipe's symbol store files native debug files (ELF, Mach-O) by debug id alone,
+    /// since their file names need not match the module's: `_id/<DEBUG ID>/debuginfo` (a debug
+    /// companion: split `.debug`, dSYM contents) before `_id/<DEBUG ID>/executable` (the binary).
+    public static func nativePaths(for module: Module) -> [String] {
+        guard let debugId = module.debugId?.breakpad else { return [] }
+        return ["_id/\(debugId)/debuginfo", "_id/\(debugId)/executable"]
     }
 }
