@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SymbolsMachOTests",
-            dependencies: ["CrashpipeCore", "SymbolsMachO", "Bundled", "TestSupport"],
+            dependencies: ["CrashpipeCore", "SymbolsMachO", "DemangleItanium", "Bundled", "TestSupport"],
             path: "Tests/SymbolsMachOTests",
             swiftSettings: strict
         ),

@@ -148,6 +148,8 @@ struct MachOSection {
     var offset: UInt32
     var size: UInt64
     var flags: UInt32
+    /// The section's virtual address.
+    var address: UInt64 = 0
 }
 
 struct MachOSegment {
@@ -168,6 +170,8 @@ struct MachOFile {
     /// The first LC_UUID's bytes.
     private(set) var uuid: [UInt8]?
     private(set) var hasSymbolTable = false
+    /// The first LC_SYMTAB: symbol and string table file ranges (checked to lie in the file).
+    private(set) var symbolTable: (symoff: Int, nsyms: Int, stroff: Int, strsize: Int)?
 
     init(_ bytes: ByteView) throws(ParseError) {
         self.bytes = bytes
@@ -222,7 +226,8 @@ struct MachOFile {
                     let value = try command.bytes(at: 8, count: 16)
                     if uuid == nil { uuid = value }
                 case MachO.LC_SYMTAB:
-                    try checkSymbolTable(command)
+                    let table = try checkSymbolTable(command)
+                    if symbolTable == nil { symbolTable = table }
                     hasSymbolTable = true
                 default:
                     break
@@ -261,7 +266,7 @@ struct MachOFile {
             let sectionName = try MachO.name(command, at: at)
             let segmentName = try MachO.name(command, at: at + 16)
             try s.skip(32)
-            _ = try is64 ? s.u64() : UInt64(s.u32())  // addr
+            let address = try is64 ? s.u64() : UInt64(s.u32())
             let size = try is64 ? s.u64() : UInt64(s.u32())
             let offset = try s.u32()
             _ = try s.u32()  // align
@@ -271,7 +276,8 @@ struct MachOFile {
             _ = try s.u32()  // reserved1
             _ = try s.u32()  // reserved2
             if is64 { _ = try s.u32() }  // reserved3
-            let section = MachOSection(segmentName: segmentName, name: sectionName, offset: offset, size: size, flags: flags)
+            let section = MachOSection(segmentName: segmentName, name: sectionName, offset: offset, size: size, flags: flags,
+                                       address: address)
             if offset != 0 && !MachO.zeroFillTypes.contains(flags & 0xff) {
                 let (end, overflow) = UInt64(offset).addingReportingOverflow(size)
                 guard !overflow, end <= UInt64(bytes.count) else {
@@ -287,7 +293,7 @@ struct MachOFile {
     }
 
     /// LC_SYMTAB's symbol and string tables must lie in the file.
-    private func checkSymbolTable(_ command: ByteView) throws(ParseError) {
+    private func checkSymbolTable(_ command: ByteView) throws(ParseError) -> (symoff: Int, nsyms: Int, stroff: Int, strsize: Int) {
         var r = ByteReader(command, endian: endian, offset: 8, context: "LC_SYMTAB")
         let symoff = UInt64(try r.u32())
         let nsyms = UInt64(try r.u32())
@@ -302,5 +308,6 @@ struct MachOFile {
             throw ParseError(.outOfRange, offset: command.fileOffset(16), context: "LC_SYMTAB",
                              "the string table at 0x\(String(stroff, radix: 16)) of \(strsize) bytes runs past the end of the file")
         }
+        return (Int(symoff), Int(nsyms), Int(stroff), Int(strsize))
     }
 }

@@ -7,6 +7,7 @@ import CrashpipeCore
 public enum SymbolsMachOPlugin {
     public static func register(in registry: inout PluginRegistry) throws {
         try registry.register(debugFileFormat: MachODebugFileFormat())
+        try registry.register(symbolFormat: MachOSymbolFormat())
     }
 }
 

@@ -1,0 +1,58 @@
+/// ``ModuleSymbols`` made from an object file's symbol table (ELF `.symtab`, Mach-O
+/// LC_SYMTAB, ...): names and address ranges only, no lines, no CFI. Format plugins list the
+/// entries; this type sorts them and answers lookups in O(log n).
+public struct SymbolTableSymbols: ModuleSymbols {
+    public struct Entry: Sendable, Hashable {
+        /// Module-relative start.
+        public var address: UInt64
+        /// The covered size; 0 for a symbol without one, which answers like a Breakpad PUBLIC
+        /// record (the nearest preceding name).
+        public var size: UInt64
+        public var name: String
+
+        public init(address: UInt64, size: UInt64, name: String) {
+            self.address = address
+            self.size = size
+            self.name = name
+        }
+    }
+
+    /// Sorted by address, one per address (a sized entry wins over sizeless aliases).
+    public let entries: [Entry]
+    public let problems: [String]
+
+    public init(entries: [Entry], problems: [String] = []) {
+        let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
+        var unique: [Entry] = []
+        unique.reserveCapacity(sorted.count)
+        for entry in sorted where unique.last?.address != entry.address { unique.append(entry) }
+        self.entries = unique
+        self.problems = problems
+    }
+
+    /// The last entry starting at or before `address`.
+    func index(atOrBefore address: UInt64) -> Int? {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].address <= address { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : low - 1
+    }
+
+    public func lookup(_ address: UInt64) -> SymbolInfo? {
+        guard let i = index(atOrBefore: address) else { return nil }
+        let entry = entries[i]
+        if entry.size == 0 { return SymbolInfo(function: entry.name, functionAddress: entry.address, isPublic: true) }
+        guard address < entry.address &+ entry.size else { return nil }
+        return SymbolInfo(function: entry.name, functionAddress: entry.address)
+    }
+
+    public func hasFunction(at address: UInt64) -> Bool {
+        guard let i = index(atOrBefore: address) else { return false }
+        return entries[i].size > 0 && address < entries[i].address &+ entries[i].size
+    }
+
+    public func callFrameInfo(at address: UInt64) -> CallFrameRules? { nil }
+    public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
+}

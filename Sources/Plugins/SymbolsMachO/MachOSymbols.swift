@@ -1,0 +1,86 @@
+import CrashpipeCore
+
+/// Symbols straight from a thin Mach-O's symbol table (LC_SYMTAB): function names for a
+/// module without a Breakpad `.sym`. Addresses are relative to the `__TEXT` segment, as
+/// Breakpad's dump_syms writes them; the leading underscore C compilers add is removed.
+///
+/// Mach-O symbols carry no size: each defined symbol in `__TEXT,__text` runs to the next one
+/// (the last to the section's end). Names come from the table as they are (mangled); the
+/// pipeline's demangle stage reads them. A fat file is refused (the store keeps one slice per
+/// object). DWARF and compact unwind are not read yet.
+public struct MachOSymbolFormat: SymbolFormat {
+    public init() {}
+
+    public var name: String { "macho" }
+
+    public func recognizes(_ bytes: ByteView) -> Bool {
+        guard let magic = try? bytes.u32(at: 0, .big) else { return false }
+        return MachO.thinMagic(magic) != nil
+    }
+
+    public func load(_ bytes: ByteView, location: String) throws -> any ModuleSymbols {
+        try MachOSymbolTable.read(try MachOFile(bytes), location: location)
+    }
+}
+
+/// Reads the functions of a Mach-O symbol table.
+enum MachOSymbolTable {
+    static let N_STAB: UInt8 = 0xE0, N_TYPE: UInt8 = 0x0E, N_SECT: UInt8 = 0x0E
+
+    static func read(_ file: MachOFile, location: String) throws(ParseError) -> SymbolTableSymbols {
+        guard let table = file.symbolTable else {
+            throw ParseError(.invalidValue, offset: 0, context: "Mach-O symbol table", "\(location) has no LC_SYMTAB: no function names to read")
+        }
+        // The 1-based section ordinal of __TEXT,__text, and its address range.
+        var ordinal = 0
+        var text: (ordinal: Int, start: UInt64, end: UInt64)?
+        for segment in file.segments {
+            for section in segment.sections {
+                ordinal += 1
+                if text == nil, section.segmentName == "__TEXT", section.name == "__text" {
+                    text = (ordinal, section.address, section.address &+ section.size)
+                }
+            }
+        }
+        guard let text else {
+            throw ParseError(.invalidValue, offset: 0, context: "Mach-O symbol table", "\(location) has no __TEXT,__text section")
+        }
+        let base = file.loadAddress
+        let entrySize = file.is64 ? 16 : 12
+        let symbols = try file.bytes.slice(offset: UInt64(table.symoff), size: UInt64(table.nsyms * entrySize), what: "symbol table")
+        let strings = try file.bytes.slice(offset: UInt64(table.stroff), size: UInt64(table.strsize), what: "string table")
+        var problems: [String] = []
+        var starts: [(UInt64, String)] = []
+        for index in 0..<table.nsyms {
+            let at = index * entrySize
+            guard let type = symbols[safe: at + 4], let sectionOrdinal = symbols[safe: at + 5] else { break }
+            guard type & N_STAB == 0, type & N_TYPE == N_SECT, Int(sectionOrdinal) == text.ordinal else { continue }
+            let value: UInt64
+            let nameOffset: UInt32
+            do {
+                nameOffset = try symbols.u32(at: at, file.endian)
+                value = try file.is64 ? symbols.u64(at: at + 8, file.endian) : UInt64(symbols.u32(at: at + 8, file.endian))
+            } catch {
+                problems.append("symbol \(index): \(error)")
+                break
+            }
+            guard value >= base, value >= text.start, value < text.end else { continue }
+            guard var name = try? strings.cString(at: Int(nameOffset)), !name.isEmpty else {
+                problems.append("symbol \(index): name offset \(nameOffset) is outside the string table")
+                continue
+            }
+            if name.hasPrefix("_") { name.removeFirst() }
+            starts.append((value, name))
+        }
+        starts.sort { $0.0 < $1.0 }
+        var functions: [SymbolTableSymbols.Entry] = []
+        for (i, (address, name)) in starts.enumerated() where functions.last?.address != address - base {
+            var next = text.end
+            var j = i + 1
+            while j < starts.count, starts[j].0 == address { j += 1 }
+            if j < starts.count { next = starts[j].0 }
+            functions.append(SymbolTableSymbols.Entry(address: address - base, size: next - address, name: name))
+        }
+        return SymbolTableSymbols(entries: functions, problems: problems)
+    }
+}
