@@ -10,7 +10,7 @@ import GRDB
 /// - Breakpad `.sym`: `<debug file>/<DEBUG ID>/<debug file without .pdb>.sym` (Breakpad's layout);
 /// - every other object: `<debug file name>/<DEBUG ID>/<debug file name>`, and a PE also under
 ///   its code id, `<code file>/<CODE ID>/<code file>` (Microsoft's symbol-server layout);
-/// - ELF objects (the native format the stack walk reads so far) also by id alone:
+/// - ELF and Mach-O objects also by id alone (a fat file's slice on its own):
 ///   `_id/<DEBUG ID>/debuginfo` (debug companions) or `_id/<DEBUG ID>/executable`, where the
 ///   stack walk finds them whatever their file name.
 ///
@@ -135,10 +135,18 @@ public struct SymbolStore: Sendable {
                 throw Rejected(name: name, reason: "\(object.format) object (\(object.arch)) has no debug id or code id to file it under")
             }
             for path in paths {
+                // The id-only paths hold the object's own bytes (one slice of a fat file), the
+                // others the file as uploaded.
+                let content: [UInt8]
+                if path.hasPrefix("_id/"), let range = object.byteRange, range.lowerBound >= 0, range.upperBound <= bytes.count {
+                    content = Array(bytes[range])
+                } else {
+                    content = bytes
+                }
                 let url = directory.appendingPathComponent(path)
-                if (try? Self.sha1(Array(Data(contentsOf: url)))) == checksum { continue }
+                if (try? Data(contentsOf: url)) == Data(content) { continue }
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Spool.writeDurably(bytes, to: url)
+                try Spool.writeDurably(content, to: url)
             }
             let (entry, created) = try database.addDebugFile(projectId: projectId, checksum: checksum, name: baseName,
                                                              object: object, size: bytes.count, path: primary)
@@ -160,7 +168,8 @@ public struct SymbolStore: Sendable {
             let keep = Set(stillUsed.flatMap { Self.layoutPaths($0.object, fileName: $0.name) })
             for path in Self.layoutPaths(entry.object, fileName: entry.name) where !keep.contains(path) {
                 let url = directory.appendingPathComponent(path)
-                if (try? Self.sha1(Array(Data(contentsOf: url)))) == entry.checksum {
+                // Id-only paths hold the object's own bytes (maybe a slice): theirs by id.
+                if path.hasPrefix("_id/") || (try? Self.sha1(Array(Data(contentsOf: url)))) == entry.checksum {
                     try? FileManager.default.removeItem(at: url)
                     Self.removeEmptyParents(of: url, below: directory)
                 }
@@ -181,7 +190,7 @@ public struct SymbolStore: Sendable {
                 // A PE is found by its code id; its debug id names the PDB, not this file.
             } else {
                 paths.append("\(debugName)/\(debugId.breakpad)/\(debugName)")
-                if object.format == "elf" {
+                if object.format == "elf" || object.format == "macho" {
                     // By id alone, where the stack walk's store lookup finds native files whatever
                     // their name (BreakpadSymbolStore.nativePaths).
                     let role = object.kind == "debug" ? "debuginfo" : "executable"

@@ -250,6 +250,39 @@ struct DebugFileServerTests {
         #expect(image["debug_status"] as? String == "found")
     }
 
+    /// The same for macOS: the binary's symbol table names the crashing function; a fat dSYM
+    /// is filed one slice per debug id.
+    @Test func uploadedMachONamesTheCrashingFunctionAndFatFilesSplit() async throws {
+        let (server, token) = try Self.serverWithToken()
+        for (name, path) in [("crash", "macos/crash"), ("Example", "macos/Example.framework.dSYM/Contents/Resources/DWARF/Example")] {
+            var form = Multipart()
+            form.file("file", fileName: name, try Data(contentsOf: URL(fileURLWithPath: Self.debugFile(path))))
+            let uploaded = try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
+                                                 headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
+                                                 body: form.finished())
+            #expect(uploaded.status == 201, "\(uploaded.text)")
+        }
+        let symbols = server.dataDirectory.appendingPathComponent("symbols")
+        #expect(FileManager.default.fileExists(atPath: symbols.appendingPathComponent("_id/67E9247C814E392BA027DBDE6748FCBF0/executable").path))
+        let fat = try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("macos/Example.framework.dSYM/Contents/Resources/DWARF/Example")))
+        for id in ["3B4566E4491B3DCF94F5AE51F624DD870", "2556F1515A403847BE6CE2C1B5BE4DF80"] {
+            let slice = try Data(contentsOf: symbols.appendingPathComponent("_id/\(id)/debuginfo"))
+            #expect(Array(slice.prefix(4)) == [0xCF, 0xFA, 0xED, 0xFE], "a thin 64-bit Mach-O")
+            #expect(slice.count < fat.count && fat.range(of: slice) != nil, "one slice of the fat file")
+        }
+
+        let reply = try await server.send("POST", server.uploadURL, headers: ["Content-Type": "application/octet-stream"],
+                                          body: try Data(Fixtures.bytes("symbolicator/minidumps/macos.dmp")))
+        #expect(reply.status == 200)
+        _ = try await server.waitForEvents(1)
+        let event = try #require(try await server.api("/api/0/projects/default/events/\(reply.text)/").json() as? [String: Any])
+        let exception = try #require(((event["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
+        let frames = try #require((exception["stacktrace"] as? [String: Any])?["frames"] as? [[String: Any]])
+        let crashing = try #require(frames.last)
+        #expect(crashing["instruction_addr"] as? String == "0x109ba8c15")
+        #expect(crashing["function"] as? String == "main", "\(crashing)")
+    }
+
     /// A processing issue resolves when a matching `.sym` arrives through the upload API.
     @Test func uploadResolvesAProcessingIssue() async throws {
         let (server, token) = try Self.serverWithToken()

@@ -18,9 +18,12 @@ public struct DebugObject: Sendable, Hashable, Codable {
     /// The preferred load address (image base, lowest segment address).
     public var loadAddress: UInt64
     public var features: DebugFeatures
+    /// Where the object's own bytes lie in the file, when it is one of several (a fat Mach-O
+    /// slice); nil when the object is the whole file. A store can keep the slice on its own.
+    public var byteRange: Range<Int>?
 
     public init(format: String, kind: String? = nil, arch: String, debugId: DebugId?, codeId: CodeId? = nil,
-                debugFile: String? = nil, loadAddress: UInt64 = 0, features: DebugFeatures = []) {
+                debugFile: String? = nil, loadAddress: UInt64 = 0, features: DebugFeatures = [], byteRange: Range<Int>? = nil) {
         self.format = format
         self.kind = kind
         self.arch = arch
@@ -29,6 +32,7 @@ public struct DebugObject: Sendable, Hashable, Codable {
         self.debugFile = debugFile
         self.loadAddress = loadAddress
         self.features = features
+        self.byteRange = byteRange
     }
 }
 

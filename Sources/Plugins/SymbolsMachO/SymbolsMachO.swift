@@ -48,7 +48,13 @@ public struct MachODebugFileFormat: DebugFileFormat {
     public func objects(in bytes: ByteView) throws -> [DebugObject] {
         try MachO.slices(of: bytes).map { slice in
             do {
-                return try MachOFile(slice.bytes).debugObject()
+                var object = try MachOFile(slice.bytes).debugObject()
+                if slice.label != nil {
+                    // A fat slice: its bytes, relative to the start of the file given.
+                    let start = slice.bytes.start - bytes.start
+                    object.byteRange = start..<(start + slice.bytes.count)
+                }
+                return object
             } catch let error as ParseError {
                 guard let label = slice.label else { throw error }
                 var tagged = error
