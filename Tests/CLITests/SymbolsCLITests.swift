@@ -75,6 +75,19 @@ struct SymbolsCLITests {
         #expect(text.stdout.contains("features:     symtab, debug"))
     }
 
+    /// `crashpipe stackwalk DUMP FILE`: a binary given by path is matched by debug id and names
+    /// the frames from its symbol table (Linux ELF and macOS Mach-O).
+    @Test(arguments: [("linux", " 0  crash!main + 0x102", " 0  crash + 0x1d72"),
+                      ("macos", " 0  crash!main + 0x75", " 0  crash + 0xdc15")])
+    func stackwalkUsesABinaryGivenByPath(os: String, named: String, bare: String) throws {
+        let dump = Fixtures.path("symbolicator/minidumps/\(os).dmp")
+        let with = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/\(os)/crash")])
+        #expect(with.status == 0, "\(with.stderr)")
+        #expect(with.stdout.contains("\n" + named + "\n"), "\(with.stdout.prefix(600))")
+        let without = try CLITests.run(["stackwalk", dump])
+        #expect(without.stdout.contains("\n" + bare + "\n"), "\(without.stdout.prefix(600))")
+    }
+
     /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.
     @Test func uploadListAndRemoveInTheLocalStore() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-symbols-\(UUID().uuidString)")

@@ -1,3 +1,4 @@
+import Foundation
 import CrashpipeCore
 import Minidump
 
@@ -10,16 +11,26 @@ public enum StackwalkPipeline {
         public var description: String
     }
 
-    /// `symbolPaths` are Breakpad-layout store roots, tried in order.
+    /// `symbolPaths` are Breakpad-layout store roots, tried in order, and debug files (binaries,
+    /// `.debug` files, dSYM contents) matched by debug id.
     public static func make(registry: PluginRegistry, symbolPaths: [String], maxFrames: Int = 1024,
                             scan: Bool = true) throws -> Pipeline {
         let services = Services(registry: registry)
         var suppliers: [any SymbolSupplier] = []
-        if !symbolPaths.isEmpty {
+        // Folders are Breakpad-layout stores; files are debug files used as they are.
+        let files = symbolPaths.filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+        let folders = symbolPaths.filter { !files.contains($0) }
+        if !folders.isEmpty {
             guard let store = registry.symbolSources["store"] else {
                 throw Failure(description: "no 'store' symbol source is registered")
             }
-            suppliers.append(try store.make(SymbolSourceOptions(type: "store", paths: symbolPaths), services))
+            suppliers.append(try store.make(SymbolSourceOptions(type: "store", paths: folders), services))
+        }
+        if !files.isEmpty {
+            suppliers.append(DebugFileIndex(paths: files, registry: registry))
         }
         let stackwalk = try StackwalkStage(configuration: .init(maxFrames: maxFrames, scan: scan), services: services)
         let demangle = try DemangleStage(configuration: .init(full: true), services: services)

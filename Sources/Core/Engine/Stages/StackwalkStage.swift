@@ -94,5 +94,6 @@ public enum CoreStages {
         try registry.register(SymbolsStage.self)
         try registry.register(StackwalkStage.self)
         try registry.register(DemangleStage.self)
+        try registry.register(symbolSource: DebugFileIndex.source)
     }
 }
