@@ -29,14 +29,17 @@ public final class SymbolResolver: Sendable {
 
     private let formats: [any SymbolFormat]
     private let entries: Mutex<[Entry]>
+    /// Parsed files shared with other reports of the same pipeline, if any.
+    private let cache: SymbolCache?
 
     /// A resolver with no modules (for reports walked without symbols).
     public convenience init() {
         self.init(moduleCount: 0, formats: [])
     }
 
-    init(moduleCount: Int, formats: [any SymbolFormat]) {
+    init(moduleCount: Int, formats: [any SymbolFormat], cache: SymbolCache? = nil) {
         self.formats = formats
+        self.cache = cache
         self.entries = Mutex([Entry](repeating: Entry(), count: moduleCount))
     }
 
@@ -44,6 +47,7 @@ public final class SymbolResolver: Sendable {
     /// that build symbol tables themselves). Modules not in `preloaded` are missing.
     public init(preloaded: [Int: any ModuleSymbols], moduleCount: Int) {
         self.formats = []
+        self.cache = nil
         var entries = [Entry](repeating: Entry(state: .missing), count: moduleCount)
         for (index, symbols) in preloaded where entries.indices.contains(index) {
             entries[index].symbols = symbols
@@ -54,8 +58,8 @@ public final class SymbolResolver: Sendable {
 
     /// Asks `suppliers` (in order; the first that has a file wins) for every module's symbol file.
     public static func locate(modules: [Module], suppliers: [any SymbolSupplier],
-                              formats: [any SymbolFormat]) async -> SymbolResolver {
-        let resolver = SymbolResolver(moduleCount: modules.count, formats: formats)
+                              formats: [any SymbolFormat], cache: SymbolCache? = nil) async -> SymbolResolver {
+        let resolver = SymbolResolver(moduleCount: modules.count, formats: formats, cache: cache)
         // With no sources nothing was asked, so nothing is known to be missing.
         guard !suppliers.isEmpty else { return resolver }
         await withTaskGroup(of: (Int, SymbolFileData?, String?).self) { group in
@@ -101,10 +105,14 @@ public final class SymbolResolver: Sendable {
         if let pending {
             let state: ModuleSymbolState
             var loaded: (any ModuleSymbols)?
-            if let format = formats.first(where: { $0.recognizes(pending.bytes) }) {
+            if let cached = cache?.symbols(for: pending) {
+                loaded = cached
+                state = .loaded(pending.location, problems: cached.problems.count)
+            } else if let format = formats.first(where: { $0.recognizes(pending.bytes) }) {
                 do {
                     let symbols = try format.load(pending.bytes, location: pending.location)
                     loaded = symbols
+                    cache?.insert(symbols, for: pending)
                     state = .loaded(pending.location, problems: symbols.problems.count)
                 } catch {
                     state = .unreadable(pending.location, reason: "\(error)")

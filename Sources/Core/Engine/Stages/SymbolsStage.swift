@@ -81,6 +81,9 @@ public struct SymbolsStage: Stage {
 
     let suppliers: [any SymbolSupplier]
     let formats: [any SymbolFormat]
+    /// Parsed symbol files kept across the reports this stage instance processes (a server's
+    /// pipeline, a batch stackwalk).
+    let cache: SymbolCache
 
     public init(configuration: Configuration, services: Services) throws {
         var suppliers: [any SymbolSupplier] = []
@@ -97,12 +100,14 @@ public struct SymbolsStage: Stage {
     }
 
     /// A stage with suppliers built elsewhere (the `stackwalk` command's symbol paths).
-    public init(suppliers: [any SymbolSupplier], formats: [any SymbolFormat]) {
+    public init(suppliers: [any SymbolSupplier], formats: [any SymbolFormat], cache: SymbolCache = SymbolCache()) {
         self.suppliers = suppliers
         self.formats = formats
+        self.cache = cache
     }
 
     public func run(_ report: inout CrashReport, context: StageContext) async throws {
-        report.symbols = await SymbolResolver.locate(modules: report.modules, suppliers: suppliers, formats: formats)
+        report.symbols = await SymbolResolver.locate(modules: report.modules, suppliers: suppliers, formats: formats,
+                                                     cache: cache)
     }
 }
