@@ -209,6 +209,35 @@ struct DWARFMalformedTests {
         #expect(result.rows[3].rule(for: 12) == .offset(32))  // back from the remembered state
     }
 
+    @Test func exactRowsAndARMNames() throws {
+        let cfi = Self.parse(Self.sample())
+        let row = try #require(cfi.row(at: 0x1005))
+        #expect(row.start == 0x1004 && row.end == 0x100e)
+        #expect(row.cfa == .registerOffset(register: 6, offset: 16))
+        #expect(row.rule(for: 16) == .offset(-8) && row.rule(for: 6) == .offset(-16))
+        #expect(cfi.row(at: 0x101f)?.cfa == .registerOffset(register: 7, offset: 8))
+        #expect(cfi.row(at: 0x1020) == nil)
+
+        // 32-bit ARM: CFA sp, return address in lr until saved.
+        var arm = FrameBuilder()
+        let cie = arm.debugCIE(version: 3, is64: false, addressSize: 4, caf: 2, daf: -4, ra: 14, instructions: [0x0c, 13, 0])
+        arm.debugFDE(cie: cie, is64: false, addressSize: 4, start: 0x8000, size: 0x20,
+                     instructions: [0x41, 0x0e, 8, 0x8e, 1, 0x8b, 2, 0x42, 0x0d, 11])
+        let armCFI = DWARFCallFrameInfo(debugFrame: ByteView(arm.bytes), addressSize: 4)
+        #expect(armCFI.problems.isEmpty)
+        #expect(armCFI.breakpadRecords(cpu: .arm).map(\.description) == [
+            "STACK CFI INIT 8000 20 .cfa: sp 0 + .ra: lr",
+            "STACK CFI 8002 .cfa: sp 8 + .ra: .cfa -4 + ^ r11: .cfa -8 + ^",
+            "STACK CFI 8006 .cfa: r11 8 +",
+        ])
+        #expect(DWARFRegisterNames.name(16, cpu: .amd64) == "$rip")
+        #expect(DWARFRegisterNames.name(8, cpu: .x86) == "$eip")
+        #expect(DWARFRegisterNames.name(31, cpu: .arm64) == "sp")
+        #expect(DWARFRegisterNames.name(257, cpu: .arm) == "d1")
+        #expect(DWARFRegisterNames.name(1000, cpu: .amd64) == nil)
+        #expect(DWARFRegisterNames.name(0, cpu: .riscv64) == nil)
+    }
+
     @Test func zeroLengthEntriesNeverLoop() throws {
         // .eh_frame: a zero length is the terminator.
         var builder = FrameBuilder()

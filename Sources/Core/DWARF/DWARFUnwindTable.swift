@@ -111,6 +111,16 @@ extension DWARFCallFrameInfo {
         return DWARFUnwindTable(fde: fde, cie: cie, rows: rows, problem: problem)
     }
 
+    /// The exact row in force at `address` (in the section's address space): unlike
+    /// ``rules(at:cpu:loadAddress:)`` it shows registers whose rules a later instruction
+    /// removed (DW_CFA_restore, DW_CFA_restore_state), and DWARF expressions. nil when no FDE
+    /// covers the address or its CIE could not be read.
+    public func row(at address: UInt64) -> DWARFUnwindRow? {
+        guard let fde = fde(covering: address), let table = unwindTable(for: fde) else { return nil }
+        return table.rows.last { $0.start <= address && address < $0.end }
+            ?? table.rows.last { $0.start <= address }
+    }
+
     /// Interprets `range`. `emit` gets the row that ends at each advance (with its start
     /// address) and the new location.
     func run(_ range: Range<Int>, cie: CIE, fde: FDE?, state: inout State, initial: State?, stack: inout [State],
