@@ -123,7 +123,7 @@ public struct DWARFCallFrameInfo: Sendable {
         var is64Bit: Bool
         var contentStart: Int
         var end: Int
-        /// nil: the end-of-section terminator (`.eh_frame`) or zero padding (`.debug_frame`).
+        /// A zero length: the end-of-section terminator (`.eh_frame`) or padding (`.debug_frame`).
         var isEmpty: Bool { end == contentStart }
     }
 
