@@ -127,6 +127,14 @@ struct DWARFFixtureTests {
         // `$rbx: $rbx` after DW_CFA_restore, saved registers again after DW_CFA_restore_state,
         // and `.ra` for `_start`, whose return address is DW_CFA_undefined.
         #expect(same == 1400 && rows == 1498)
+
+        // dump_syms' own layout.
+        let dumpSyms = cfi.dumpSymsRecords(cpu: .amd64, loadAddress: load).map(\.description)
+        let expected = try Self.text("symbolic/expected/cfi/linux__crash.sym.cfi.txt").split(separator: "\n").map(String.init)
+        let (identical, total) = Self.agreement(dumpSyms, expected)
+        print("linux/crash dumpSymsRecords vs Breakpad dump_syms: \(identical)/\(total) lines identical")
+        for (a, e) in zip(dumpSyms, expected) where a != e { print("  got  \(a)\n  want \(e)"); break }
+        #expect(identical == total)
     }
 
     @Test func rulesAtAgreeWithExpectedText() throws {

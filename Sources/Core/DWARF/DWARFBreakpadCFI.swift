@@ -151,7 +151,58 @@ extension DWARFCallFrameInfo {
         return records
     }
 
+    /// ``dumpSymsRecords(for:cpu:loadAddress:)`` for every FDE, in section order.
+    public func dumpSymsRecords(cpu: CPU, loadAddress: UInt64 = 0) -> [BreakpadCFIRecord] {
+        fdes.flatMap { dumpSymsRecords(for: $0, cpu: cpu, loadAddress: loadAddress) }
+    }
+
+    /// The records of one FDE the way Breakpad's dump_syms (DwarfCFIToModule) writes them:
+    /// rules in byte order of the register names (`$…` before `.cfa`/`.ra`), every INIT row
+    /// with a `.ra` rule (the return-address register itself when DWARF gives none),
+    /// DW_CFA_undefined ignored (it does not remove a rule), and a register whose rule a restore removed written
+    /// back as the same value (`$rbx: $rbx`). Approximated from the interpreted rows: an
+    /// instruction that restates an unchanged rule is not written (dump_syms writes it again).
+    public func dumpSymsRecords(for fde: FDE, cpu: CPU, loadAddress: UInt64 = 0) -> [BreakpadCFIRecord] {
+        guard let cie = cies[fde.cieOffset] else { return [] }
+        let allOnes: UInt64 = cie.addressSize == 4 ? 0xffff_ffff : .max
+        guard fde.initialAddress != allOnes, let table = unwindTable(for: fde, ignoringUndefined: true),
+              let first = table.rows.first, let last = table.rows.last else { return [] }
+        let start = first.start
+        guard start >= loadAddress else { return [] }
+        let ra = cie.returnAddressRegister
+        var records: [BreakpadCFIRecord] = []
+        var previous: [String: String] = [:]
+        for row in table.rows {
+            var current: [String: String] = [:]
+            if case .registerOffset(let register, let offset) = row.cfa, let name = DWARFRegisterNames.name(register, cpu: cpu) {
+                current[".cfa"] = "\(name) \(offset) +"
+            }
+            for entry in row.registers {
+                guard let (label, value) = Self.ruleParts(entry, returnAddress: ra, cpu: cpu) else { continue }
+                current[label] = value
+            }
+            if current[".ra"] == nil {
+                current[".ra"] = previous[".ra"] ?? DWARFRegisterNames.name(ra, cpu: cpu)
+            }
+            for label in previous.keys where current[label] == nil && label != ".cfa" && label != ".ra" {
+                current[label] = label
+            }
+            let isInit = row.start == start
+            let changed = current.filter { isInit || previous[$0.key] != $0.value }.sorted { $0.key < $1.key }
+            if !changed.isEmpty {
+                records.append(BreakpadCFIRecord(address: row.start &- loadAddress, size: isInit ? last.end &- start : nil,
+                                                 rules: changed.map { "\($0.key): \($0.value)" }.joined(separator: " ")))
+            }
+            previous = current
+        }
+        return records
+    }
+
     static func ruleText(_ entry: DWARFRegisterRuleEntry, returnAddress: UInt64, cpu: CPU) -> String? {
+        ruleParts(entry, returnAddress: returnAddress, cpu: cpu).map { "\($0.label): \($0.value)" }
+    }
+
+    static func ruleParts(_ entry: DWARFRegisterRuleEntry, returnAddress: UInt64, cpu: CPU) -> (label: String, value: String)? {
         let value: String
         switch entry.rule {
         case .sameValue:
@@ -172,7 +223,7 @@ extension DWARFCallFrameInfo {
             guard let name = DWARFRegisterNames.name(entry.register, cpu: cpu) else { return nil }
             label = name
         }
-        return "\(label): \(value)"
+        return (label, value)
     }
 
     /// The Breakpad rules in force at `address` (relative to `loadAddress`, like the records):

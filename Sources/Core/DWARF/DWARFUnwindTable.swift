@@ -78,6 +78,11 @@ extension DWARFCallFrameInfo {
     /// Runs the CIE's initial instructions and the FDE's program; never throws: a bad
     /// instruction ends the program (as gimli's iterator does for symbolic) and is reported.
     public func unwindTable(for fde: FDE) -> DWARFUnwindTable? {
+        unwindTable(for: fde, ignoringUndefined: false)
+    }
+
+    /// `ignoringUndefined`: DW_CFA_undefined leaves the rule as it was (Breakpad's dump_syms).
+    func unwindTable(for fde: FDE, ignoringUndefined: Bool) -> DWARFUnwindTable? {
         guard let cie = cies[fde.cieOffset] else { return nil }
         var rows: [DWARFUnwindRow] = []
         var problem: ParseError?
@@ -91,7 +96,7 @@ extension DWARFCallFrameInfo {
         var initialStack: [State] = []
         do throws(ParseError) {
             try run(cie.instructions, cie: cie, fde: nil, state: &state, initial: nil, stack: &initialStack,
-                    location: &location, mask: mask) { _, _ in }
+                    location: &location, mask: mask, ignoringUndefined: ignoringUndefined) { _, _ in }
         } catch {
             problem = error
         }
@@ -100,7 +105,7 @@ extension DWARFCallFrameInfo {
         if problem == nil {
             do throws(ParseError) {
                 try run(fde.instructions, cie: cie, fde: fde, state: &state, initial: initial, stack: &stack,
-                        location: &location, mask: mask) { row, next in
+                        location: &location, mask: mask, ignoringUndefined: ignoringUndefined) { row, next in
                     rows.append(DWARFUnwindRow(start: row.start, end: next, cfa: row.cfa, registers: row.registers))
                 }
             } catch {
@@ -124,7 +129,7 @@ extension DWARFCallFrameInfo {
     /// Interprets `range`. `emit` gets the row that ends at each advance (with its start
     /// address) and the new location.
     func run(_ range: Range<Int>, cie: CIE, fde: FDE?, state: inout State, initial: State?, stack: inout [State],
-             location: inout UInt64, mask: UInt64,
+             location: inout UInt64, mask: UInt64, ignoringUndefined: Bool = false,
              emit: (DWARFUnwindRow, UInt64) -> Void) throws(ParseError) {
         var cursor = DWARFCursor(view: section, endian: endian, offset: range.lowerBound, limit: range.upperBound,
                                  context: "\(context) CFA program")
@@ -184,7 +189,9 @@ extension DWARFCallFrameInfo {
                     let offset = try cursor.uleb("offset")
                     try state.set(register, .offset(factored(Int64(bitPattern: offset))))
                 case 0x06: try restore(try cursor.uleb("register")) // DW_CFA_restore_extended
-                case 0x07: try state.set(try cursor.uleb("register"), nil) // DW_CFA_undefined
+                case 0x07: // DW_CFA_undefined
+                    let register = try cursor.uleb("register")
+                    if !ignoringUndefined { try state.set(register, nil) }
                 case 0x08: try state.set(try cursor.uleb("register"), .sameValue)
                 case 0x09: // DW_CFA_register
                     let register = try cursor.uleb("register")
