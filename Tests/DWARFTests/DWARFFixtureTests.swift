@@ -107,6 +107,23 @@ struct DWARFFixtureTests {
         #expect(identical == compared)
     }
 
+    /// Breakpad's mac dump_syms reads `__eh_frame` (not compact unwind): its crash.sym against
+    /// dumpSymsRecords.
+    @Test func macOSAgainstBreakpadDumpSyms() throws {
+        let bytes = try Fixtures.bytes("symbolic/debug-files/macos/crash")
+        let (section, text) = try #require(ObjectSections.machOSection(bytes, segment: "__TEXT", section: "__eh_frame"))
+        let view = try ByteView(bytes).slice(offset: section.offset, size: section.size)
+        let cfi = DWARFCallFrameInfo(ehFrame: view, sectionAddress: section.address)
+        let ours = cfi.dumpSymsRecords(cpu: .amd64, loadAddress: text).map(\.description)
+        let expected = try Self.text("symbolic/expected/cfi/macos__crash.sym.cfi.txt").split(separator: "\n").map(String.init)
+        let same = Set(ours).intersection(expected).count
+        print("macos/crash dumpSymsRecords vs Breakpad dump_syms: \(same)/\(expected.count) expected lines reproduced (\(ours.count) written)")
+        for line in ours where !expected.contains(line) { print("  extra \(line)"); break }
+        for line in expected where !ours.contains(line) { print("  missing \(line)"); break }
+        #expect(same == expected.count)
+        #expect(ours == expected)
+    }
+
     /// Breakpad's dump_syms (crash.sym) writes registers alphabetically and differs in a few
     /// rules; compare row by row as rule sets.
     @Test func linuxCrashAgainstBreakpadDumpSyms() throws {
