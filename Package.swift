@@ -266,6 +266,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DWARFTests",
+            dependencies: ["CrashpipeCore", "TestSupport"],
+            path: "Tests/DWARFTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ScrubDefaultsTests",
             dependencies: ["CrashpipeCore", "ScrubDefaults", "Bundled", "TestSupport",
                            .product(name: "Logging", package: "swift-log")],
