@@ -1,0 +1,54 @@
+import CrashpipeCore
+import Foundation
+import TestSupport
+import Testing
+
+let linuxDebug = "symbolic/debug-files/linux/crash.debug"
+let macDSYM = "symbolic/debug-files/macos/crash.dSYM/Contents/Resources/DWARF/crash"
+
+func expectedText(_ name: String) throws -> String {
+    String(decoding: try Fixtures.bytes("symbolic/expected/debuginfo/\(name)"), as: UTF8.self)
+}
+
+/// Renders the first 10 functions in symbolic's order (DIE order) and compares with its snapshot.
+func functionAgreement(_ object: TestObject, expected name: String) throws -> (common: Int, expected: Int, ours: [String], theirs: [String]) {
+    let info = object.debugInfo()
+    let first = info.functions.sorted { $0.order < $1.order }.prefix(10)
+    var ours: [String] = []
+    for function in first { render(function, into: &ours) }
+    while ours.last == "" { ours.removeLast() }
+    let theirs = withoutVariables(try expectedText(name))
+    return (commonLines(ours, theirs), theirs.count, ours, theirs)
+}
+
+struct DWARFFixtureTests {
+    @Test func linuxFilesMatchSymbolic() throws {
+        let info = try TestObject.elf(linuxDebug).debugInfo()
+        let expected = try expectedText("linux__crash.debug.files-first10.txt").split(separator: "\n").map(String.init)
+        #expect(Array(info.files.prefix(10)) == expected)
+        #expect(info.errors.isEmpty, "\(info.errors)")
+    }
+
+    @Test func macFilesMatchSymbolic() throws {
+        let info = try TestObject.machO(macDSYM).debugInfo()
+        let expected = try expectedText("macos__crash.dSYM.files-first10.txt").split(separator: "\n").map(String.init)
+        #expect(Array(info.files.prefix(10)) == expected)
+        #expect(info.errors.isEmpty, "\(info.errors)")
+    }
+
+    @Test func linuxFunctionsMatchSymbolic() throws {
+        let result = try functionAgreement(try TestObject.elf(linuxDebug), expected: "linux__crash.debug.functions-first10.txt")
+        let percent = Double(result.common) * 100 / Double(result.expected)
+        print("linux functions-first10 agreement: \(result.common)/\(result.expected) lines = \(String(format: "%.1f", percent))%")
+        #expect(result.common == result.expected)
+        #expect(result.ours.count == result.theirs.count)
+    }
+
+    @Test func macFunctionsMatchSymbolic() throws {
+        let result = try functionAgreement(try TestObject.machO(macDSYM), expected: "macos__crash.dSYM.functions-first10.txt")
+        let percent = Double(result.common) * 100 / Double(result.expected)
+        print("macos functions-first10 agreement: \(result.common)/\(result.expected) lines = \(String(format: "%.1f", percent))%")
+        #expect(result.common == result.expected)
+        #expect(result.ours.count == result.theirs.count)
+    }
+}
