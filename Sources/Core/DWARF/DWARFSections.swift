@@ -73,7 +73,7 @@ extension ByteReader {
             if shift < 64 { result |= Int64(byte & 0x7f) << Int64(shift) }
             shift += 7
         } while byte & 0x80 != 0
-        if shift < 64 && byte & 0x40 != 0 { result |= -(Int64(1) << Int64(shift)) }
+        if shift < 64 && byte & 0x40 != 0 { result |= Int64(-1) << Int64(shift) }
         return result
     }
 
