@@ -300,3 +300,76 @@ struct DWARFSyntheticTests {
         }
     }
 }
+
+/// DWARF 5 indexed forms: strx1 through DW_AT_str_offsets_base, addrx through DW_AT_addr_base,
+/// DW_AT_ranges as rnglistx through DW_AT_rnglists_base, implicit_const, DW_AT_specification.
+struct DWARF5IndexedFormTests {
+    static func sections() -> DWARFSections {
+        var a = W()
+        func abbrev(_ code: UInt64, _ tag: UInt64, _ children: Bool, _ specs: [(UInt64, UInt64)], implicit: Int64? = nil) {
+            a.uleb(code); a.uleb(tag); a.u8(children ? 1 : 0)
+            for (n, f) in specs {
+                a.uleb(n); a.uleb(f)
+                if f == 0x21 { a.sleb(implicit ?? 0) }
+            }
+            a.u8(0); a.u8(0)
+        }
+        abbrev(1, 0x11, true, [(0x03, 0x25), (0x1b, 0x25), (0x11, 0x1b), (0x12, 0x06), (0x72, 0x17), (0x73, 0x17), (0x74, 0x17)])
+        abbrev(2, 0x2e, true, [(0x47, 0x13), (0x55, 0x23)])
+        abbrev(3, 0x2e, false, [(0x6e, 0x25), (0x3a, 0x21)], implicit: 1)
+        abbrev(4, 0x1d, false, [(0x31, 0x13), (0x11, 0x1b), (0x12, 0x0b), (0x58, 0x0f), (0x59, 0x0f)])
+        a.u8(0)
+
+        var i = W()
+        i.u32(0); i.u16(5); i.u8(1); i.u8(8); i.u32(0)
+        i.u8(1); i.u8(0); i.u8(1); i.uleb(0); i.u32(0x100); i.u32(8); i.u32(8); i.u32(12)
+        let declaration = UInt32(i.bytes.count)
+        i.u8(3); i.u8(2)
+        let inlineDeclaration = UInt32(i.bytes.count)
+        i.u8(3); i.u8(3)
+        i.u8(2); i.u32(declaration); i.uleb(0)
+        i.u8(4); i.u32(inlineDeclaration); i.uleb(1); i.u8(8); i.uleb(1); i.uleb(3)
+        i.u8(0); i.u8(0)
+        i.patch32(at: 0, UInt32(i.bytes.count - 4))
+
+        var s = W()
+        s.str("a.c"); s.str("/w"); s.str("_Z1gv"); s.str("_Z3inlv")
+        var offsets = W()
+        offsets.u32(0); offsets.u16(5); offsets.u16(0)
+        for o: UInt32 in [0, 4, 7, 13] { offsets.u32(o) }
+        offsets.patch32(at: 0, UInt32(offsets.bytes.count - 4))
+        var addr = W()
+        addr.u32(0); addr.u16(5); addr.u8(8); addr.u8(0)
+        for v: UInt64 in [0x2000, 0x2010] { addr.u64(v) }
+        addr.patch32(at: 0, UInt32(addr.bytes.count - 4))
+        var ranges = W()
+        ranges.u32(0); ranges.u16(5); ranges.u8(8); ranges.u8(0); ranges.u32(1)
+        ranges.u32(4)
+        ranges.u8(1); ranges.uleb(0)            // base_addressx 0 -> 0x2000
+        ranges.u8(4); ranges.uleb(0x80); ranges.uleb(0x90) // offset_pair (listed first: ranges get sorted)
+        ranges.u8(4); ranges.uleb(0); ranges.uleb(0x20)
+        ranges.u8(0)
+        ranges.patch32(at: 0, UInt32(ranges.bytes.count - 4))
+        return DWARFSections(sections: [
+            "debug_info": ByteView(i.bytes), "debug_abbrev": ByteView(a.bytes), "debug_str": ByteView(s.bytes),
+            "debug_str_offsets": ByteView(offsets.bytes), "debug_addr": ByteView(addr.bytes),
+            "debug_rnglists": ByteView(ranges.bytes),
+        ])
+    }
+
+    @Test func indexedForms() throws {
+        let info = DWARFDebugInfo(Self.sections())
+        #expect(info.errors.isEmpty, "\(info.errors)")
+        #expect(info.units.map(\.version) == [5])
+        let ranges = [DWARFRange(begin: 0x2000, end: 0x2020), DWARFRange(begin: 0x2080, end: 0x2090)]
+        #expect(info.functions.map(\.name) == ["_Z1gv", "_Z1gv"])
+        #expect(info.functions.map(\.address) == [0x2000, 0x2080])
+        #expect(info.functions.map(\.size) == [0x20, 0x10])
+        #expect(info.functions.allSatisfy { $0.ranges == ranges })
+        let inlinee = try #require(info.functions.first?.inlinees.first)
+        #expect(inlinee.name == "_Z3inlv" && inlinee.address == 0x2010 && inlinee.size == 8 && inlinee.callLine == 3)
+        #expect(info.functions.last?.inlinees.isEmpty == true)
+        #expect(info.function(at: 0x2085)?.address == 0x2080)
+        #expect(info.function(at: 0x2050) == nil)
+    }
+}
