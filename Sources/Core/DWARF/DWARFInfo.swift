@@ -505,7 +505,8 @@ struct DWARFWalker {
         if let stmt = root.attribute(AT.stmtList)?.unsigned {
             do throws(ParseError) {
                 let program = try DWARFLineProgram.parse(sections, offset: stmt, addressSize: unit.header.addressSize,
-                                                         compDir: unit.compDir, compName: unit.name)
+                                                         compDir: unit.compDir,
+                                                         strOffsetsBase: unit.strOffsetsBase)
                 if let error = program.error { errors.append(error) }
                 unit.program = program
                 unit.sequences = DWARFLineSequence.sequences(of: program.rows)

@@ -52,11 +52,12 @@ public struct DWARFLineProgram: Sendable {
         return files[Int(position)]
     }
 
-    /// Parses the program at `offset` of `debug_line`. `compDir` and `compName` come from the
-    /// unit (directory 0 and file 0 before DWARF 5). Header errors throw; opcode errors end the
+    /// Parses the program at `offset` of `debug_line`. `compDir` comes from the unit (directory 0
+    /// before DWARF 5; relative paths are joined to it); `strOffsetsBase` resolves strx forms. Header errors throw; opcode errors end the
     /// rows early and are kept in ``error``.
     public static func parse(_ sections: DWARFSections, offset: UInt64, addressSize: UInt8 = 8,
-                             compDir: String = "", compName: String = "") throws(ParseError) -> DWARFLineProgram {
+                             compDir: String = "",
+                             strOffsetsBase: UInt64? = nil) throws(ParseError) -> DWARFLineProgram {
         let section = sections.debugLine
         let tail = try section.dwarfSuffix(offset, what: "line program")
         var reader = ByteReader(tail, endian: sections.endian, context: "line program header")
@@ -100,9 +101,9 @@ public struct DWARFLineProgram: Sendable {
                                        defaultIsStmt: defaultIsStmt, lineBase: lineBase, lineRange: lineRange,
                                        opcodeBase: opcodeBase)
         if version >= 5 {
-            let dirs = try readEntries(&reader, sections: sections, is64: is64, what: "directory")
+            let dirs = try readEntries(&reader, sections: sections, is64: is64, strOffsetsBase: strOffsetsBase, what: "directory")
             program.includeDirectories = dirs.map(\.path)
-            let files = try readEntries(&reader, sections: sections, is64: is64, what: "file")
+            let files = try readEntries(&reader, sections: sections, is64: is64, strOffsetsBase: strOffsetsBase, what: "file")
             for entry in files {
                 let dir = entry.dirIndex < UInt64(program.includeDirectories.count)
                     ? program.includeDirectories[Int(entry.dirIndex)] : ""
@@ -157,7 +158,7 @@ public struct DWARFLineProgram: Sendable {
 
     /// DWARF 5 directory or file entries: a format (content type, form pairs), then the entries.
     private static func readEntries(_ reader: inout ByteReader, sections: DWARFSections, is64: Bool,
-                                    what: String) throws(ParseError) -> [Entry] {
+                                    strOffsetsBase: UInt64?, what: String) throws(ParseError) -> [Entry] {
         let formatCount = try reader.u8()
         var format: [(UInt64, UInt64)] = []
         for _ in 0..<formatCount { format.append((try reader.dwarfULEB128(), try reader.dwarfULEB128())) }
@@ -171,7 +172,7 @@ public struct DWARFLineProgram: Sendable {
             for (type, form) in format {
                 let value = try DWARFFormValue.read(&reader, form: form, is64: is64, addressSize: 8, sections: sections)
                 switch type {
-                case 1: entry.path = try value.string(sections: sections, strOffsetsBase: nil, is64: is64) ?? ""
+                case 1: entry.path = try value.string(sections: sections, strOffsetsBase: strOffsetsBase, is64: is64) ?? ""
                 case 2: entry.dirIndex = value.unsigned ?? 0
                 case 5: if case .block(let bytes) = value { entry.md5 = bytes }
                 default: break
