@@ -373,3 +373,33 @@ struct DWARF5IndexedFormTests {
         #expect(info.function(at: 0x2050) == nil)
     }
 }
+
+struct DWARFNestingTests {
+    /// A subprogram with `depth` nested inlined calls.
+    static func nested(_ depth: Int) -> DWARFSections {
+        var a = W()
+        a.uleb(1); a.uleb(0x11); a.u8(1); a.uleb(0x11); a.uleb(0x01); a.uleb(0x12); a.uleb(0x06); a.u8(0); a.u8(0)
+        a.uleb(2); a.uleb(0x2e); a.u8(1); a.uleb(0x03); a.uleb(0x08); a.uleb(0x11); a.uleb(0x01); a.uleb(0x12); a.uleb(0x06); a.u8(0); a.u8(0)
+        a.uleb(3); a.uleb(0x1d); a.u8(1); a.uleb(0x03); a.uleb(0x08); a.uleb(0x11); a.uleb(0x01); a.uleb(0x12); a.uleb(0x06); a.u8(0); a.u8(0)
+        a.u8(0)
+        var i = W()
+        i.u32(0); i.u16(4); i.u32(0); i.u8(8)
+        i.u8(1); i.u64(0x1000); i.u32(0x1000)
+        i.u8(2); i.str("f"); i.u64(0x1000); i.u32(0x1000)
+        for _ in 0..<depth { i.u8(3); i.str("g"); i.u64(0x1000); i.u32(0x10) }
+        for _ in 0..<(depth + 2) { i.u8(0) }
+        i.patch32(at: 0, UInt32(i.bytes.count - 4))
+        return DWARFSections(sections: ["debug_info": ByteView(i.bytes), "debug_abbrev": ByteView(a.bytes)])
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() throws {
+        var inlinees = DWARFDebugInfo(Self.nested(100)).functions.first?.inlinees ?? []
+        var levels = 0
+        while let next = inlinees.first { levels += 1; inlinees = next.inlinees }
+        #expect(levels == 100)
+        let tooDeepInlining = DWARFDebugInfo(Self.nested(300))
+        #expect(tooDeepInlining.errors.contains { $0.detail.contains("inlined subroutines nested deeper") })
+        let tooDeepDIEs = DWARFDebugInfo(Self.nested(5000))
+        #expect(tooDeepDIEs.errors.contains { $0.detail.contains("DIEs nested deeper") })
+    }
+}
