@@ -26,6 +26,7 @@ struct DWARFFixtureTests {
         let info = try TestObject.elf(linuxDebug).debugInfo()
         let expected = try expectedText("linux__crash.debug.files-first10.txt").split(separator: "\n").map(String.init)
         #expect(Array(info.files.prefix(10)) == expected)
+        #expect(info.files.count == 1012) // object_metadata.json file_count
         #expect(info.errors.isEmpty, "\(info.errors)")
     }
 
@@ -33,6 +34,7 @@ struct DWARFFixtureTests {
         let info = try TestObject.machO(macDSYM).debugInfo()
         let expected = try expectedText("macos__crash.dSYM.files-first10.txt").split(separator: "\n").map(String.init)
         #expect(Array(info.files.prefix(10)) == expected)
+        #expect(info.files.count == 554) // object_metadata.json file_count
         #expect(info.errors.isEmpty, "\(info.errors)")
     }
 

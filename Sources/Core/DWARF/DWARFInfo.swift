@@ -543,6 +543,9 @@ struct DWARFWalker {
     mutating func walkUnit(_ index: Int) throws(ParseError) {
         let unit = units[index]
         guard let root = unit.root else { return }
+        // symbolic skips units the linker eliminated: low_pc 0 and no ranges (their files
+        // are not listed either).
+        if !relocatable && unit.lowPC == 0 && root.attribute(AT.ranges) == nil { return }
         // Files and lines first, so that a unit whose DIEs are bad still has them.
         if let program = unit.program {
             files += program.files.map(\.path)
@@ -558,8 +561,6 @@ struct DWARFWalker {
                     files: paths + [""]))
             }
         }
-        // symbolic skips units the linker eliminated: low_pc 0 and no ranges.
-        if !relocatable && unit.lowPC == 0 && root.attribute(AT.ranges) == nil { return }
 
         dies = []
         var r = try unitReader(unit, at: unit.header.dieOffset)
