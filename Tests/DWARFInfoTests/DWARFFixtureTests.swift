@@ -54,3 +54,19 @@ struct DWARFFixtureTests {
         #expect(result.ours.count == result.theirs.count)
     }
 }
+
+struct DWARFBreakpadAgreementTests {
+    /// Every function of the dSYM against the FUNC records Breakpad's dump_syms wrote for it
+    /// (`macos/crash.sym`): same addresses and sizes.
+    @Test func macFunctionsAgreeWithBreakpadFUNCs() throws {
+        let sym = String(decoding: try Fixtures.bytes("symbolic/debug-files/macos/crash.sym"), as: UTF8.self)
+        var funcs: Set<[UInt64]> = []
+        for line in sym.split(separator: "\n") where line.hasPrefix("FUNC ") {
+            let parts = line.split(separator: " ")
+            funcs.insert([UInt64(parts[1], radix: 16)!, UInt64(parts[2], radix: 16)!])
+        }
+        let ours = Set(try TestObject.machO(macDSYM).debugInfo().functions.map { [$0.address, $0.size] })
+        print("macOS: \(ours.intersection(funcs).count) of \(funcs.count) Breakpad FUNCs found (we have \(ours.count))")
+        #expect(ours == funcs)
+    }
+}
