@@ -70,3 +70,27 @@ struct DWARFBreakpadAgreementTests {
         #expect(ours == funcs)
     }
 }
+
+extension DWARFBreakpadAgreementTests {
+    /// Every LINE record of `macos/crash.sym` against `line(at:)`: same line, same file name
+    /// (Breakpad keeps `..` in paths, so only the last component is compared).
+    @Test func macLineTableAgreesWithBreakpadLINEs() throws {
+        let sym = String(decoding: try Fixtures.bytes("symbolic/debug-files/macos/crash.sym"), as: UTF8.self)
+        let info = try TestObject.machO(macDSYM).debugInfo()
+        var files: [String: String] = [:]
+        var total = 0, same = 0
+        for line in sym.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 3)
+            if parts.first == "FILE" { files[String(parts[1])] = String(parts[2]); continue }
+            guard parts.count == 4, let address = UInt64(parts[0], radix: 16), let number = UInt32(parts[2]) else { continue }
+            total += 1
+            let expectedName = files[String(parts[3])]?.split(separator: "/").last.map(String.init)
+            if let found = info.line(at: address), found.line == number,
+               found.file.split(separator: "/").last.map(String.init) == expectedName {
+                same += 1
+            }
+        }
+        print("macOS: \(same) of \(total) Breakpad LINE records agree with line(at:)")
+        #expect(total > 1000 && same == total)
+    }
+}
