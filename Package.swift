@@ -272,6 +272,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DWARFInfoTests",
+            dependencies: ["CrashpipeCore", "TestSupport"],
+            path: "Tests/DWARFInfoTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ScrubDefaultsTests",
             dependencies: ["CrashpipeCore", "ScrubDefaults", "Bundled", "TestSupport",
                            .product(name: "Logging", package: "swift-log")],
