@@ -88,6 +88,36 @@ struct SymbolsCLITests {
         #expect(without.stdout.contains("\n" + bare + "\n"), "\(without.stdout.prefix(600))")
     }
 
+    /// With the Linux binary alone, its `.eh_frame` unwinds `main` into libc as the `.sym`'s
+    /// STACK CFI does, and its sized symbols keep the scan from accepting return addresses in
+    /// no function: the walk is the real call chain, main ← __libc_start_main ← _start. With
+    /// dump_syms' PUBLIC-only `.sym` (no sizes) the same scan accepts stale return addresses.
+    @Test func linuxBinaryUnwindsWithItsEhFrame() throws {
+        let dump = Fixtures.path("symbolicator/minidumps/linux.dmp")
+        func crashedThread(_ output: String) -> [String] {
+            guard let start = output.range(of: "(crashed)\n") else { return [] }
+            let rest = output[start.upperBound...]
+            let end = rest.range(of: "\nThread ")?.lowerBound ?? rest.endIndex
+            return rest[..<end].split(separator: "\n").filter { $0.hasPrefix(" ") && ($0.dropFirst(1).first?.isNumber == true
+                || $0.contains("Found by")) }.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let native = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/linux/crash")])
+        #expect(crashedThread(native.stdout) == [
+            "0  crash!main + 0x102", "Found by: given as instruction pointer in context",
+            "1  libc-2.23.so + 0x20830", "Found by: call frame info",
+            "2  crash!_start + 0x29", "Found by: stack scanning",
+        ], "\(native.stdout.prefix(1500))")
+
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("syms-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let folder = store.appendingPathComponent("crash/C0BCC3F19827FE653058404B2831D9E60")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(try Fixtures.bytes("symbolic/debug-files/linux/crash.sym")).write(to: folder.appendingPathComponent("crash.sym"))
+        let sym = try CLITests.run(["stackwalk", dump, store.path])
+        #expect(Array(crashedThread(sym.stdout).prefix(4)) == Array(crashedThread(native.stdout).prefix(4)),
+                "the first frames, found by the same CFI, agree")
+    }
+
     /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.
     @Test func uploadListAndRemoveInTheLocalStore() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-symbols-\(UUID().uuidString)")

@@ -51,17 +51,19 @@ struct ELFSymbolsTests {
         #expect(symbols.hasFunction(at: 0x1c71))
         #expect(symbols.lookup(0x1c70 + 0x10)?.function == "main")
         #expect(symbols.lookup(0x10) == nil, "below the first function")
-        #expect(symbols.callFrameInfo(at: 0x1c70) == nil)
+        // `.eh_frame` gives the rules the `.sym` writes for main (STACK CFI INIT 1c70 14c ...).
+        #expect(symbols.callFrameInfo(at: 0x1c70) == CallFrameRules(parsing: ".cfa: $rsp 8 + .ra: .cfa -8 + ^"))
+        #expect(symbols.callFrameInfo(at: 0x10) == nil)
     }
 
-    @Test func fileWithoutSymbolTableIsRefusedWithTheReason() throws {
+    @Test func fileWithoutSymbolTableOrUnwindInfoIsRefusedWithTheReason() throws {
         var builder = ELFBuilder()
         builder.sections = [.init(name: ".text", type: 1, flags: 6, data: [0x90, 0xC3])]
         do {
             _ = try ELFSymbolFormat().load(ByteView(builder.build()), location: "no-symtab")
             Issue.record("loaded a file without a symbol table")
         } catch let error as ParseError {
-            #expect(error.detail.contains("neither .symtab nor .dynsym"))
+            #expect(error.detail.contains("neither .symtab nor .dynsym nor .eh_frame/.debug_frame"))
         }
     }
 

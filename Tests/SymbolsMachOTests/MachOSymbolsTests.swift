@@ -59,6 +59,20 @@ struct MachOSymbolsTests {
               + "\(explained.count) explained")
     }
 
+    /// `__eh_frame` gives the rules dump_syms wrote from it (its STACK CFI lines).
+    @Test func unwindRulesFromEhFrame() throws {
+        let symbols = try Self.load("symbolic/debug-files/macos/crash")
+        let text = String(decoding: try Fixtures.bytes("symbolic/debug-files/macos/crash.sym"), as: UTF8.self)
+        var checked = 0
+        for line in text.split(separator: "\n") where line.hasPrefix("STACK CFI INIT ") {
+            let fields = line.split(separator: " ", maxSplits: 5)
+            guard fields.count == 6, let address = UInt64(fields[3], radix: 16) else { continue }
+            #expect(symbols.callFrameInfo(at: address) == CallFrameRules(parsing: fields[5]), "\(line)")
+            checked += 1
+        }
+        #expect(checked > 50)
+    }
+
     @Test func fatAndSymbolTableLessFilesAreRefused() throws {
         let fat = try Fixtures.bytes("symbolic/debug-files/macos/Example.framework.dSYM/Contents/Resources/DWARF/Example")
         #expect(!MachOSymbolFormat().recognizes(ByteView(fat)))

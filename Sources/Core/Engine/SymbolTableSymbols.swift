@@ -1,6 +1,7 @@
 /// ``ModuleSymbols`` made from an object file's symbol table (ELF `.symtab`, Mach-O
-/// LC_SYMTAB, ...): names and address ranges only, no lines, no CFI. Format plugins list the
-/// entries; this type sorts them and answers lookups in O(log n).
+/// LC_SYMTAB, ...) and, when the file has one, its DWARF call frame information (`.eh_frame`,
+/// `.debug_frame`): names, address ranges and unwind rules; no lines yet. Format plugins list
+/// the entries; this type sorts them and answers lookups in O(log n).
 public struct SymbolTableSymbols: ModuleSymbols {
     public struct Entry: Sendable, Hashable {
         /// Module-relative start.
@@ -20,8 +21,13 @@ public struct SymbolTableSymbols: ModuleSymbols {
     /// Sorted by address, one per address (a sized entry wins over sizeless aliases).
     public let entries: [Entry]
     public let problems: [String]
+    /// Unwind rules, with the CPU whose register names they use and the address the module's
+    /// addresses are relative to.
+    let frames: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)?
 
-    public init(entries: [Entry], problems: [String] = []) {
+    public init(entries: [Entry], problems: [String] = [],
+                callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil) {
+        self.frames = callFrameInfo
         let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
         var unique: [Entry] = []
         unique.reserveCapacity(sorted.count)
@@ -53,6 +59,12 @@ public struct SymbolTableSymbols: ModuleSymbols {
         return entries[i].size > 0 && address < entries[i].address &+ entries[i].size
     }
 
-    public func callFrameInfo(at address: UInt64) -> CallFrameRules? { nil }
+    public func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+        guard let frames else { return nil }
+        return frames.cfi.rules(at: address, cpu: frames.cpu, loadAddress: frames.loadAddress)
+    }
+
+    /// A file with only unwind information names nothing, so scanning must not rely on it.
+    public var hasFunctionNames: Bool { !entries.isEmpty }
     public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
 }

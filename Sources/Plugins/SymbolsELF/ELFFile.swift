@@ -23,6 +23,8 @@ struct ELFSectionHeader {
     var info: UInt32
     var addralign: UInt64
     var entsize: UInt64
+    /// sh_addr: where the section is loaded.
+    var address: UInt64 = 0
 }
 
 enum ELF {
@@ -165,7 +167,7 @@ struct ELFFile {
         let type = try r.u32()
         if is64 {
             let flags = try r.u64()
-            _ = try r.u64()  // sh_addr
+            let address = try r.u64()
             let offset = try r.u64()
             let size = try r.u64()
             let link = try r.u32()
@@ -173,10 +175,10 @@ struct ELFFile {
             let addralign = try r.u64()
             let entsize = try r.u64()
             return ELFSectionHeader(name: name, type: type, flags: flags, offset: offset, size: size, link: link,
-                                    info: info, addralign: addralign, entsize: entsize)
+                                    info: info, addralign: addralign, entsize: entsize, address: address)
         }
         let flags = UInt64(try r.u32())
-        _ = try r.u32()  // sh_addr
+        let address = UInt64(try r.u32())
         let offset = UInt64(try r.u32())
         let size = UInt64(try r.u32())
         let link = try r.u32()
@@ -184,7 +186,7 @@ struct ELFFile {
         let addralign = UInt64(try r.u32())
         let entsize = UInt64(try r.u32())
         return ELFSectionHeader(name: name, type: type, flags: flags, offset: offset, size: size, link: link,
-                                info: info, addralign: addralign, entsize: entsize)
+                                info: info, addralign: addralign, entsize: entsize, address: address)
     }
 
     static func readProgramHeaders(_ bytes: ByteView, at offset: UInt64, count: Int, is64: Bool,

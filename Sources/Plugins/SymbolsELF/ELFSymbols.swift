@@ -6,8 +6,8 @@ import CrashpipeCore
 /// PT_LOAD address, as Breakpad's dump_syms writes them).
 ///
 /// A symbol with a size covers `[value, value + size)`; sizeless symbols answer as public
-/// symbols (the nearest preceding name). Line tables (DWARF) and CFI (`.eh_frame`) are not
-/// read yet: `callFrameInfo` answers nil.
+/// symbols (the nearest preceding name). Unwind rules come from `.eh_frame` (else
+/// `.debug_frame`) through Core's DWARF CFI reader; DWARF line tables are not used yet.
 public struct ELFSymbolFormat: SymbolFormat {
     public init() {}
 
@@ -29,9 +29,13 @@ enum ELFSymbolTable {
         var problems: [String] = []
         let table = file.sections.first { $0.type == ELF.SHT_SYMTAB && $0.size > 0 }
             ?? file.sections.first { $0.type == ELF.SHT_DYNSYM && $0.size > 0 }
+        let frames = callFrameInfo(file)
         guard let table else {
-            throw ParseError(.invalidValue, offset: 0, context: "ELF symbol table",
-                             "\(location) has neither .symtab nor .dynsym: no function names to read")
+            guard let frames else {
+                throw ParseError(.invalidValue, offset: 0, context: "ELF symbol table",
+                                 "\(location) has neither .symtab nor .dynsym nor .eh_frame/.debug_frame: nothing to read")
+            }
+            return SymbolTableSymbols(entries: [], callFrameInfo: frames)
         }
         let entrySize = file.is64 ? 24 : 16
         guard table.entsize == 0 || Int(clamping: table.entsize) >= entrySize else {
@@ -79,6 +83,32 @@ enum ELFSymbolTable {
             let address = (file.machine == ELF.EM_ARM ? value & ~1 : value) - base
             found.append(SymbolTableSymbols.Entry(address: address, size: size, name: name))
         }
-        return SymbolTableSymbols(entries: found, problems: problems)
+        return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? []),
+                                  callFrameInfo: frames)
+    }
+
+    /// `.eh_frame` (else an uncompressed `.debug_frame`) with the CPU its register numbers
+    /// belong to; nil for CPUs without register names or files without either section.
+    static func callFrameInfo(_ file: ELFFile) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
+        let cpu: CPU
+        switch file.machine {
+        case ELF.EM_X86_64: cpu = .amd64
+        case ELF.EM_386: cpu = .x86
+        case ELF.EM_AARCH64: cpu = .arm64
+        case ELF.EM_ARM: cpu = .arm
+        default: return nil
+        }
+        let addressSize = file.is64 ? 8 : 4
+        if let section = file.section(named: "eh_frame"), section.flags & ELF.SHF_COMPRESSED == 0,
+           let data = try? file.sectionData(section) {
+            let text = file.section(named: "text")?.address
+            return (DWARFCallFrameInfo(ehFrame: data, sectionAddress: section.address, addressSize: addressSize,
+                                       endian: file.endian, textAddress: text), cpu, file.loadAddress)
+        }
+        if let section = file.section(named: "debug_frame"), section.flags & ELF.SHF_COMPRESSED == 0,
+           let data = try? file.sectionData(section) {
+            return (DWARFCallFrameInfo(debugFrame: data, addressSize: addressSize, endian: file.endian), cpu, file.loadAddress)
+        }
+        return nil
     }
 }

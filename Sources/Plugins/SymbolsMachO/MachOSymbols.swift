@@ -7,7 +7,7 @@ import CrashpipeCore
 /// Mach-O symbols carry no size: each defined symbol in `__TEXT,__text` runs to the next one
 /// (the last to the section's end). Names come from the table as they are (mangled); the
 /// pipeline's demangle stage reads them. A fat file is refused (the store keeps one slice per
-/// object). DWARF and compact unwind are not read yet.
+/// object). Unwind rules come from `__eh_frame`; DWARF and compact unwind are not read yet.
 public struct MachOSymbolFormat: SymbolFormat {
     public init() {}
 
@@ -81,6 +81,30 @@ enum MachOSymbolTable {
             if j < starts.count { next = starts[j].0 }
             functions.append(SymbolTableSymbols.Entry(address: address - base, size: next - address, name: name))
         }
-        return SymbolTableSymbols(entries: functions, problems: problems)
+        let frames = callFrameInfo(file)
+        return SymbolTableSymbols(entries: functions, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? []),
+                                  callFrameInfo: frames)
+    }
+
+    /// `__TEXT,__eh_frame` with the CPU its register numbers belong to (x86, x86_64, arm64);
+    /// compact unwind (`__unwind_info`) is not read yet.
+    static func callFrameInfo(_ file: MachOFile) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
+        let cpu: CPU
+        switch file.cputype {
+        case 0x0100_0007: cpu = .amd64
+        case 7: cpu = .x86
+        case 0x0100_000C: cpu = .arm64
+        default: return nil
+        }
+        for segment in file.segments where segment.name == "__TEXT" {
+            for section in segment.sections where section.name == "__eh_frame" && section.offset != 0 {
+                guard let data = try? file.bytes.slice(offset: UInt64(section.offset), size: section.size, what: "__eh_frame") else {
+                    return nil
+                }
+                return (DWARFCallFrameInfo(ehFrame: data, sectionAddress: section.address, addressSize: file.is64 ? 8 : 4,
+                                           endian: file.endian), cpu, file.loadAddress)
+            }
+        }
+        return nil
     }
 }
