@@ -56,6 +56,32 @@ struct ELFSymbolsTests {
         #expect(symbols.callFrameInfo(at: 0x10) == nil)
     }
 
+    /// The split `.debug` file's DWARF, as symbolic reads it (debuginfo/linux__crash.debug.
+    /// functions-first10.txt): `callback` at 0x1ec7 is inside an inlined `printf`
+    /// (stdio2.h:104), called from main.cpp:15.
+    @Test func splitDebugFileGivesLinesAndInlineFrames() throws {
+        let symbols = try Self.load("symbolic/debug-files/linux/crash.debug")
+        let info = try #require(symbols.lookup(0x1ec7))
+        #expect(info.function == "_ZN12_GLOBAL__N_18callbackERKN15google_breakpad18MinidumpDescriptorEPvb")
+        #expect(info.functionAddress == 0x1ec0)
+        #expect(info.file?.hasSuffix("linux/main.cpp") == true && info.line == 15, "\(info)")
+        #expect(info.inlines.map(\.function) == ["printf"])
+        #expect(info.inlines.first?.file?.hasSuffix("bits/stdio2.h") == true && info.inlines.first?.line == 104)
+        let outside = try #require(symbols.lookup(0x1ec2))
+        #expect(outside.inlines.isEmpty && outside.line == 8 && outside.lineAddress == 0x1ec2)
+        // Four levels: ~basic_string → _M_dispose → _M_is_local → _M_local_data, innermost
+        // first, each with the line inside it; the outer destructor at its call site.
+        let nested = try #require(symbols.lookup(0x1f08))
+        #expect(nested.inlines.map(\.line) == [151, 170, 179, 543])
+        #expect(nested.inlines.map(\.function) == [
+            "_ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE13_M_local_dataEv",
+            "_ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE11_M_is_localEv",
+            "_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE10_M_disposeEv",
+            "_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEED4Ev",
+        ])
+        #expect(nested.line == 48)
+    }
+
     @Test func fileWithoutSymbolTableOrUnwindInfoIsRefusedWithTheReason() throws {
         var builder = ELFBuilder()
         builder.sections = [.init(name: ".text", type: 1, flags: 6, data: [0x90, 0xC3])]

@@ -73,6 +73,34 @@ struct MachOSymbolsTests {
         #expect(checked > 50)
     }
 
+    /// The dSYM's DWARF: every LINE record of dump_syms' `.sym` (made from this dSYM) gives the
+    /// same line at its address (the innermost position where calls were inlined), and its
+    /// FUNC records the same function starts.
+    @Test func dSYMLinesAndFunctionsAgreeWithDumpSyms() throws {
+        let symbols = try Self.load("symbolic/debug-files/macos/crash.dSYM/Contents/Resources/DWARF/crash")
+        let text = String(decoding: try Fixtures.bytes("symbolic/debug-files/macos/crash.sym"), as: UTF8.self)
+        var lines = 0, sameLine = 0, functions = 0, sameStart = 0
+        var differences: [String] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 4)
+            if fields.first == "FUNC", fields.count == 5, let address = UInt64(fields[1], radix: 16) {
+                functions += 1
+                if symbols.lookup(address)?.functionAddress == address { sameStart += 1 }
+            } else if fields.count == 4, let address = UInt64(fields[0], radix: 16), let number = UInt32(fields[2]) {
+                lines += 1
+                let info = symbols.lookup(address)
+                let innermost = info?.inlines.first?.line ?? info?.line
+                if innermost == number { sameLine += 1 } else if differences.count < 8 {
+                    differences.append("0x\(String(address, radix: 16)): \(number) ≠ \(innermost.map(String.init) ?? "nil")")
+                }
+            }
+        }
+        #expect(lines > 5000 && functions == 193)
+        #expect(sameStart == functions)
+        #expect(sameLine == lines, "\(sameLine)/\(lines): \(differences)")
+        print("dSYM vs dump_syms: \(sameStart)/\(functions) function starts, \(sameLine)/\(lines) line records")
+    }
+
     @Test func fatAndSymbolTableLessFilesAreRefused() throws {
         let fat = try Fixtures.bytes("symbolic/debug-files/macos/Example.framework.dSYM/Contents/Resources/DWARF/Example")
         #expect(!MachOSymbolFormat().recognizes(ByteView(fat)))

@@ -276,6 +276,11 @@ public struct DWARFLineTable: Sendable {
     }
 
     public func line(at address: UInt64) -> (file: String, line: UInt32)? {
+        row(at: address).map { ($0.file, $0.line) }
+    }
+
+    /// The line-table row covering `address`, with the row's own start address.
+    public func row(at address: UInt64) -> (address: UInt64, file: String, line: UInt32)? {
         var low = 0, high = sequences.count
         while low < high {
             let mid = (low + high) / 2
@@ -290,7 +295,7 @@ public struct DWARFLineTable: Sendable {
                     let mid = (lo + hi) / 2
                     if s.addresses[mid] <= address { lo = mid + 1 } else { hi = mid }
                 }
-                if lo > 0 { return (s.files[s.fileIndices[lo - 1]], s.lines[lo - 1]) }
+                if lo > 0 { return (s.addresses[lo - 1], s.files[s.fileIndices[lo - 1]], s.lines[lo - 1]) }
             }
             index -= 1
         }

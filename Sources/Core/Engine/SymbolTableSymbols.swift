@@ -24,10 +24,14 @@ public struct SymbolTableSymbols: ModuleSymbols {
     /// Unwind rules, with the CPU whose register names they use and the address the module's
     /// addresses are relative to.
     let frames: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)?
+    /// DWARF functions, inline calls and line tables, with module-relative addresses.
+    let debugInfo: DWARFDebugInfo?
 
     public init(entries: [Entry], problems: [String] = [],
-                callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil) {
+                callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil,
+                debugInfo: DWARFDebugInfo? = nil) {
         self.frames = callFrameInfo
+        self.debugInfo = debugInfo
         let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
         var unique: [Entry] = []
         unique.reserveCapacity(sorted.count)
@@ -47,6 +51,7 @@ public struct SymbolTableSymbols: ModuleSymbols {
     }
 
     public func lookup(_ address: UInt64) -> SymbolInfo? {
+        if let debugInfo, let found = Self.lookup(address, in: debugInfo) { return found }
         guard let i = index(atOrBefore: address) else { return nil }
         let entry = entries[i]
         if entry.size == 0 { return SymbolInfo(function: entry.name, functionAddress: entry.address, isPublic: true) }
@@ -54,7 +59,39 @@ public struct SymbolTableSymbols: ModuleSymbols {
         return SymbolInfo(function: entry.name, functionAddress: entry.address)
     }
 
+    /// The DWARF function at `address` with its inline chain, in Breakpad's terms: the outer
+    /// function's position is the call site of the outermost inline call (or the line table's
+    /// when nothing is inlined there); each inline frame carries the position inside it.
+    static func lookup(_ address: UInt64, in debugInfo: DWARFDebugInfo) -> SymbolInfo? {
+        guard let outer = debugInfo.function(at: address) else { return nil }
+        var chain: [DWARFFunction] = []
+        var current = outer
+        while chain.count < 256,
+              let inner = current.inlinees.first(where: { Self.covers($0, address) }) {
+            chain.append(inner)
+            current = inner
+        }
+        let here = debugInfo.lineTable.row(at: address)
+        var inlines: [InlineFrame] = []
+        for (k, inline) in chain.enumerated().reversed() {
+            let position: (file: String?, line: UInt32?) = k == chain.count - 1
+                ? (here?.file, here?.line)
+                : (chain[k + 1].callFile?.path, chain[k + 1].callLine)
+            inlines.append(InlineFrame(function: inline.name, file: position.file, line: position.line))
+        }
+        let outerFile = chain.first.map { $0.callFile?.path } ?? here?.file
+        let outerLine = chain.first.map { $0.callLine } ?? here?.line
+        return SymbolInfo(function: outer.name, functionAddress: outer.address, file: outerFile, line: outerLine,
+                          lineAddress: here?.address, inlines: inlines)
+    }
+
+    static func covers(_ function: DWARFFunction, _ address: UInt64) -> Bool {
+        if function.ranges.contains(where: { $0.begin <= address && address < $0.end }) { return true }
+        return function.address <= address && address - function.address < function.size
+    }
+
     public func hasFunction(at address: UInt64) -> Bool {
+        if let debugInfo, debugInfo.function(at: address) != nil { return true }
         guard let i = index(atOrBefore: address) else { return false }
         return entries[i].size > 0 && address < entries[i].address &+ entries[i].size
     }
@@ -65,6 +102,6 @@ public struct SymbolTableSymbols: ModuleSymbols {
     }
 
     /// A file with only unwind information names nothing, so scanning must not rely on it.
-    public var hasFunctionNames: Bool { !entries.isEmpty }
+    public var hasFunctionNames: Bool { !entries.isEmpty || !(debugInfo?.functions.isEmpty ?? true) }
     public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
 }

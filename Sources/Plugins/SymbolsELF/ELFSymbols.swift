@@ -83,8 +83,31 @@ enum ELFSymbolTable {
             let address = (file.machine == ELF.EM_ARM ? value & ~1 : value) - base
             found.append(SymbolTableSymbols.Entry(address: address, size: size, name: name))
         }
-        return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? []),
-                                  callFrameInfo: frames)
+        let names = SymbolTableSymbols(entries: found)
+        let debugInfo = dwarf(file, names: names)
+        return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
+                                      + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
+                                  callFrameInfo: frames, debugInfo: debugInfo)
+    }
+
+    /// The file's DWARF (uncompressed `.debug_*` sections), with module-relative addresses and
+    /// outer function names from the symbol table; nil without `.debug_info`.
+    static func dwarf(_ file: ELFFile, names: SymbolTableSymbols) -> DWARFDebugInfo? {
+        var sections: [String: ByteView] = [:]
+        for section in file.sections where section.type != ELF.SHT_NOBITS && section.flags & ELF.SHF_COMPRESSED == 0 {
+            guard let name = file.sectionName(section), name.hasPrefix(".debug_"),
+                  DWARFSections.names.contains(DWARFSections.normalize(name)),
+                  let data = try? file.sectionData(section) else { continue }
+            sections[name] = data
+        }
+        guard sections[".debug_info"] != nil else { return nil }
+        let base = file.loadAddress
+        let info = DWARFDebugInfo(DWARFSections(endian: file.endian, sections: sections), addressOffset: -Int64(bitPattern: base),
+                                  symbolName: { address in
+                                      guard let found = names.lookup(address), found.functionAddress == address else { return nil }
+                                      return found.function
+                                  })
+        return info.functions.isEmpty ? nil : info
     }
 
     /// `.eh_frame` (else an uncompressed `.debug_frame`) with the CPU its register numbers

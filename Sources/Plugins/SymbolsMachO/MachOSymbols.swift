@@ -82,8 +82,31 @@ enum MachOSymbolTable {
             functions.append(SymbolTableSymbols.Entry(address: address - base, size: next - address, name: name))
         }
         let frames = callFrameInfo(file)
-        return SymbolTableSymbols(entries: functions, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? []),
-                                  callFrameInfo: frames)
+        let debugInfo = dwarf(file, names: SymbolTableSymbols(entries: functions))
+        return SymbolTableSymbols(entries: functions, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
+                                      + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
+                                  callFrameInfo: frames, debugInfo: debugInfo)
+    }
+
+    /// The `__DWARF` segment's sections (a dSYM's contents), with `__TEXT`-relative addresses
+    /// and outer names from the symbol table; nil without `__debug_info`.
+    static func dwarf(_ file: MachOFile, names: SymbolTableSymbols) -> DWARFDebugInfo? {
+        var sections: [String: ByteView] = [:]
+        for segment in file.segments where segment.name == "__DWARF" {
+            for section in segment.sections where section.offset != 0 {
+                guard let name = section.name, DWARFSections.names.contains(DWARFSections.normalize(name)),
+                      let data = try? file.bytes.slice(offset: UInt64(section.offset), size: section.size, what: name) else { continue }
+                sections[name] = data
+            }
+        }
+        guard sections["__debug_info"] != nil else { return nil }
+        let info = DWARFDebugInfo(DWARFSections(endian: file.endian, sections: sections),
+                                  addressOffset: -Int64(bitPattern: file.loadAddress),
+                                  symbolName: { address in
+                                      guard let found = names.lookup(address), found.functionAddress == address else { return nil }
+                                      return found.function
+                                  })
+        return info.functions.isEmpty ? nil : info
     }
 
     /// `__TEXT,__eh_frame` with the CPU its register numbers belong to (x86, x86_64, arm64);
