@@ -108,6 +108,18 @@ struct SymbolsCLITests {
             "2  crash!_start + 0x29", "Found by: stack scanning",
         ], "\(native.stdout.prefix(1500))")
 
+        // Binary and split debug file together: DWARF names, lines and inline frames from the
+        // .debug file, the unwind rules from the binary's .eh_frame.
+        let both = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/linux/crash"),
+                                     Fixtures.path("symbolic/debug-files/linux/crash.debug")])
+        #expect(crashedThread(both.stdout) == [
+            "0  crash!crash [main.cpp : 23]", "Found by: inlining",
+            "1  crash!start [main.cpp : 27]", "Found by: inlining",
+            "2  crash!main [main.cpp : 35 + 0x0]", "Found by: given as instruction pointer in context",
+            "3  libc-2.23.so + 0x20830", "Found by: call frame info",
+            "4  crash!_start + 0x29", "Found by: stack scanning",
+        ], "\(both.stdout.prefix(1500))")
+
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("syms-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: store) }
         let folder = store.appendingPathComponent("crash/C0BCC3F19827FE653058404B2831D9E60")

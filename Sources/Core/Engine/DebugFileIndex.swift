@@ -11,9 +11,12 @@ public struct DebugFileIndex: SymbolSupplier {
     struct Location: Sendable {
         var path: String
         var range: Range<Int>?
+        /// A debug companion (split debug file, dSYM contents) rather than the binary.
+        var isDebug: Bool
     }
 
-    let byDebugId: [String: Location]
+    /// Every file of a debug id, debug companions first.
+    let byDebugId: [String: [Location]]
     /// Files skipped because they could not be read, with the reason.
     public let problems: [String]
 
@@ -32,7 +35,7 @@ public struct DebugFileIndex: SymbolSupplier {
         })
 
     public init(paths: [String], registry: PluginRegistry) {
-        var byDebugId: [String: Location] = [:]
+        var byDebugId: [String: [Location]] = [:]
         var problems: [String] = []
         for path in Self.files(under: paths) {
             guard let storage = try? ByteStorage.map(path: path) else {
@@ -47,11 +50,15 @@ public struct DebugFileIndex: SymbolSupplier {
                 continue
             }
             for object in inspected?.objects ?? [] {
-                guard let id = object.debugId?.breakpad, byDebugId[id] == nil else { continue }
-                byDebugId[id] = Location(path: path, range: object.byteRange)
+                guard let id = object.debugId?.breakpad else { continue }
+                byDebugId[id, default: []].append(Location(path: path, range: object.byteRange, isDebug: object.kind == "debug"))
             }
         }
-        self.byDebugId = byDebugId
+        // Stable: debug companions before binaries, otherwise in the order given.
+        self.byDebugId = byDebugId.mapValues { list in
+            list.enumerated().sorted { ($0.element.isDebug ? 0 : 1, $0.offset) < ($1.element.isDebug ? 0 : 1, $1.offset) }
+                .map(\.element)
+        }
         self.problems = problems
     }
 
@@ -74,12 +81,17 @@ public struct DebugFileIndex: SymbolSupplier {
     }
 
     public func locate(_ module: Module) async throws -> SymbolFileData? {
-        guard let id = module.debugId?.breakpad, let location = byDebugId[id] else { return nil }
-        let storage = try ByteStorage.map(path: location.path)
-        var view = storage.view
-        if let range = location.range {
-            view = try view.slice(offset: UInt64(range.lowerBound), size: UInt64(range.count), what: "fat slice")
+        guard let id = module.debugId?.breakpad, let locations = byDebugId[id], !locations.isEmpty else { return nil }
+        var files = try locations.map { location in
+            let storage = try ByteStorage.map(path: location.path)
+            var view = storage.view
+            if let range = location.range {
+                view = try view.slice(offset: UInt64(range.lowerBound), size: UInt64(range.count), what: "fat slice")
+            }
+            return SymbolFileData(location: location.path, bytes: view)
         }
-        return SymbolFileData(location: location.path, bytes: view)
+        var first = files.removeFirst()
+        first.companions = files
+        return first
     }
 }

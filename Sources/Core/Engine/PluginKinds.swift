@@ -40,9 +40,13 @@ public struct SymbolFileData: Sendable {
     /// A path or URL, for messages and output.
     public var location: String
     public var bytes: ByteView
+    /// Other files of the same module, consulted for what this one lacks (a stripped binary's
+    /// unwind information next to its split debug file).
+    public var companions: [SymbolFileData]
 
-    public init(location: String, bytes: ByteView) {
+    public init(location: String, bytes: ByteView, companions: [SymbolFileData] = []) {
         self.location = location
         self.bytes = bytes
+        self.companions = companions
     }
 }

@@ -105,20 +105,14 @@ public final class SymbolResolver: Sendable {
         if let pending {
             let state: ModuleSymbolState
             var loaded: (any ModuleSymbols)?
-            if let cached = cache?.symbols(for: pending) {
-                loaded = cached
-                state = .loaded(pending.location, problems: cached.problems.count)
-            } else if let format = formats.first(where: { $0.recognizes(pending.bytes) }) {
-                do {
-                    let symbols = try format.load(pending.bytes, location: pending.location)
-                    loaded = symbols
-                    cache?.insert(symbols, for: pending)
-                    state = .loaded(pending.location, problems: symbols.problems.count)
-                } catch {
-                    state = .unreadable(pending.location, reason: "\(error)")
-                }
-            } else {
-                state = .unreadable(pending.location, reason: "not a symbol file format crashpipe reads")
+            switch load(pending) {
+            case .success(let symbols):
+                // Companions fill in what the first file lacks; one that cannot be read is left out.
+                let layers = [symbols] + pending.companions.compactMap { try? load($0).get() }
+                loaded = layers.count == 1 ? symbols : LayeredModuleSymbols(layers: layers)
+                state = .loaded(pending.location, problems: symbols.problems.count)
+            case .failure(let failure):
+                state = .unreadable(pending.location, reason: failure.reason)
             }
             entries.withLock { entries in
                 if entries[index].symbols == nil {
@@ -129,6 +123,23 @@ public final class SymbolResolver: Sendable {
             }
         }
         return entries.withLock { entries in entries.indices.contains(index) ? entries[index].symbols : nil }
+    }
+
+    struct LoadFailure: Error { var reason: String }
+
+    /// Reads one file with the format that recognizes it, through the cache.
+    private func load(_ data: SymbolFileData) -> Result<any ModuleSymbols, LoadFailure> {
+        if let cached = cache?.symbols(for: data) { return .success(cached) }
+        guard let format = formats.first(where: { $0.recognizes(data.bytes) }) else {
+            return .failure(LoadFailure(reason: "not a symbol file format crashpipe reads"))
+        }
+        do {
+            let symbols = try format.load(data.bytes, location: data.location)
+            cache?.insert(symbols, for: data)
+            return .success(symbols)
+        } catch {
+            return .failure(LoadFailure(reason: "\(error)"))
+        }
     }
 
     public func state(ofModule index: Int) -> ModuleSymbolState {

@@ -39,17 +39,25 @@ public struct BreakpadSymbolStore: SymbolSupplier {
     /// file exists but cannot be read.
     public func locate(_ module: Module) async throws -> SymbolFileData? {
         guard let relative = Self.relativePath(for: module) else { return nil }
-        // A `.sym` first, in every root; then native debug files filed by debug id.
-        for candidate in [relative] + Self.nativePaths(for: module) {
-            for root in roots {
-                let path = root.hasSuffix("/") ? root + candidate : root + "/" + candidate
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                    continue
-                }
-                let storage = try ByteStorage.map(path: path)
-                return SymbolFileData(location: path, bytes: storage.view)
+        // A `.sym` first, in every root; then native debug files filed by debug id, the debug
+        // companion first and the binary (for its unwind information) behind it.
+        if let sym = try find(relative) { return sym }
+        let native = try Self.nativePaths(for: module).compactMap { try find($0) }
+        guard var first = native.first else { return nil }
+        first.companions = Array(native.dropFirst())
+        return first
+    }
+
+    /// The first root's file at `relative`, memory-mapped.
+    func find(_ relative: String) throws -> SymbolFileData? {
+        for root in roots {
+            let path = root.hasSuffix("/") ? root + relative : root + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                continue
             }
+            let storage = try ByteStorage.map(path: path)
+            return SymbolFileData(location: path, bytes: storage.view)
         }
         return nil
     }
