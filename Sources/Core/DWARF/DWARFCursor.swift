@@ -43,46 +43,29 @@ struct DWARFCursor {
         return value
     }
 
-    /// An unsigned LEB128 number; more than 10 bytes, or bits beyond 64, is an error.
+    /// An unsigned LEB128 number (``ByteReader/dwarfULEB128()``), inside the entry.
     mutating func uleb(_ what: String) throws(ParseError) -> UInt64 {
-        let start = offset
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < limit else { throw error(.truncated, at: start, "\(what): LEB128 runs past the end of the entry") }
-            let byte = try view.u8(at: offset)
-            offset += 1
-            let bits = UInt64(byte & 0x7f)
-            if shift == 63 && bits > 1 || shift > 63 && bits != 0 {
-                throw error(.invalidValue, at: start, "\(what): LEB128 value does not fit in 64 bits")
-            }
-            if shift < 64 { result |= bits << shift }
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-            if offset - start >= 10 {
-                throw error(.invalidValue, at: start, "\(what): LEB128 longer than 10 bytes")
-            }
-        }
+        UInt64(bitPattern: try leb(what, signed: false))
     }
 
-    /// A signed LEB128 number.
+    /// A signed LEB128 number (``ByteReader/dwarfSLEB128()``), inside the entry.
     mutating func sleb(_ what: String) throws(ParseError) -> Int64 {
-        let start = offset
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < limit else { throw error(.truncated, at: start, "\(what): LEB128 runs past the end of the entry") }
-            let byte = try view.u8(at: offset)
-            offset += 1
-            if shift < 64 { result |= UInt64(byte & 0x7f) << shift }
-            shift += 7
-            if byte & 0x80 == 0 {
-                if shift < 64 && byte & 0x40 != 0 { result |= ~0 << shift }
-                return Int64(bitPattern: result)
-            }
-            if offset - start >= 10 {
-                throw error(.invalidValue, at: start, "\(what): LEB128 longer than 10 bytes")
-            }
+        try leb(what, signed: true)
+    }
+
+    /// Reads a LEB128 with the shared decoder over the entry's bytes (so nothing past `limit`
+    /// is read), naming `what` in its error.
+    private mutating func leb(_ what: String, signed: Bool) throws(ParseError) -> Int64 {
+        var reader = ByteReader(try view.slice(offset: 0, size: UInt64(limit), what: context), endian: endian,
+                                offset: offset, context: context)
+        do {
+            let value = signed ? try reader.dwarfSLEB128() : Int64(bitPattern: try reader.dwarfULEB128())
+            offset = reader.offset
+            return value
+        } catch {
+            var named = error
+            named.detail = "\(what): \(error.detail)"
+            throw named
         }
     }
 
