@@ -60,6 +60,15 @@ struct DebugFileServerTests {
         return try #require(try reply.json() as? [[String: Any]])
     }
 
+    /// Sentry's legacy multipart upload (`POST .../files/dsyms/`, field `file`).
+    static func uploadDIF(_ server: ServerProcess, token: String, _ bytes: Data, name: String) async throws -> ServerProcess.Reply {
+        var form = Multipart()
+        form.file("file", fileName: name, bytes)
+        return try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
+                                     headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
+                                     body: form.finished())
+    }
+
     /// Every regular file under the store (relative paths), to check that a refused upload
     /// left nothing behind.
     static func storeFiles(_ server: ServerProcess) -> [String] {
@@ -150,11 +159,7 @@ struct DebugFileServerTests {
     @Test func archivesDuplicatesAndBadUploads() async throws {
         let (server, token) = try Self.serverWithToken()
         func upload(_ bytes: Data, name: String) async throws -> ServerProcess.Reply {
-            var form = Multipart()
-            form.file("file", fileName: name, bytes)
-            return try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
-                                         headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
-                                         body: form.finished())
+            try await Self.uploadDIF(server, token: token, bytes, name: name)
         }
         let sym = try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash.sym")))
         let elf = try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash")))
@@ -228,11 +233,8 @@ struct DebugFileServerTests {
     /// names the crashing function from its symbol table.
     @Test func uploadedELFNamesTheCrashingFunction() async throws {
         let (server, token) = try Self.serverWithToken()
-        var form = Multipart()
-        form.file("file", fileName: "crash", try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash"))))
-        let uploaded = try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
-                                             headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
-                                             body: form.finished())
+        let uploaded = try await Self.uploadDIF(server, token: token, try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("linux/crash"))),
+                                                name: "crash")
         #expect(uploaded.status == 201, "\(uploaded.text)")
         #expect(Self.storeFiles(server).contains("_id/C0BCC3F19827FE653058404B2831D9E60/executable"))
         let reply = try await server.send("POST", server.uploadURL, headers: ["Content-Type": "application/octet-stream"],
@@ -255,11 +257,8 @@ struct DebugFileServerTests {
     @Test func uploadedMachONamesTheCrashingFunctionAndFatFilesSplit() async throws {
         let (server, token) = try Self.serverWithToken()
         for (name, path) in [("crash", "macos/crash"), ("Example", "macos/Example.framework.dSYM/Contents/Resources/DWARF/Example")] {
-            var form = Multipart()
-            form.file("file", fileName: name, try Data(contentsOf: URL(fileURLWithPath: Self.debugFile(path))))
-            let uploaded = try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
-                                                 headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
-                                                 body: form.finished())
+            let uploaded = try await Self.uploadDIF(server, token: token, try Data(contentsOf: URL(fileURLWithPath: Self.debugFile(path))),
+                                                    name: name)
             #expect(uploaded.status == 201, "\(uploaded.text)")
         }
         let symbols = server.dataDirectory.appendingPathComponent("symbols")
@@ -292,11 +291,8 @@ struct DebugFileServerTests {
         _ = try await server.waitForEvents(1)
         let before = try #require(try await server.api("/api/0/projects/default/processing-issues/").json() as? [[String: Any]])
         #expect(before.contains { $0["debugId"] as? String == "3249D99D0C4049318610F4E4FB0B69361" })
-        var form = Multipart()
-        form.file("file", fileName: "crash.sym", try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("windows/crash.sym"))))
-        let uploaded = try await server.send("POST", "/api/0/projects/crashpipe/default/files/dsyms/",
-                                             headers: ["Content-Type": form.contentType, "Authorization": "Bearer \(token)"],
-                                             body: form.finished())
+        let uploaded = try await Self.uploadDIF(server, token: token,
+                                                try Data(contentsOf: URL(fileURLWithPath: Self.debugFile("windows/crash.sym"))), name: "crash.sym")
         #expect(uploaded.status == 201)
         let after = try #require(try await server.api("/api/0/projects/default/processing-issues/").json() as? [[String: Any]])
         #expect(!after.contains { $0["debugId"] as? String == "3249D99D0C4049318610F4E4FB0B69361" })
