@@ -10,16 +10,7 @@ struct ELFMalformedTests {
     static let format = ELFDebugFileFormat()
 
     func parseError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> ParseError? {
-        do {
-            _ = try Self.format.objects(in: ByteView(bytes))
-            Issue.record("expected a ParseError", sourceLocation: sourceLocation)
-            return nil
-        } catch let error as ParseError {
-            return error
-        } catch {
-            Issue.record("not a ParseError: \(error)", sourceLocation: sourceLocation)
-            return nil
-        }
+        debugFileParseError(Self.format, bytes, sourceLocation: sourceLocation)
     }
 
     static var sample: ELFBuilder { ELFBuilder(buildId: Array(1...20)) }
