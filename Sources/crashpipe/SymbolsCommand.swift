@@ -12,7 +12,7 @@ import FoundationNetworking
 struct SymbolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "symbols", abstract: "Inspect debug files, put them into a symbol store, list and remove them.",
-        subcommands: [Inspect.self, Upload.self, List.self, Remove.self])
+        subcommands: [Inspect.self, Convert.self, Upload.self, List.self, Remove.self])
 
     /// The files under `paths` (folders are walked, hidden entries skipped), in a stable order.
     static func files(_ paths: [String]) throws -> [URL] {
@@ -119,6 +119,54 @@ struct SymbolsCommand: AsyncParsableCommand {
                     ]))
                 })),
             ]))
+        }
+    }
+
+    struct Convert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write Breakpad .sym files from ELF and Mach-O files (binaries, split .debug files, dSYMs), as dump_syms does.",
+            discussion: """
+                Files with the same debug id make one module: give a stripped binary with its .debug file, or an \
+                executable with its dSYM. Without --output the .sym text goes to standard output.
+                """)
+        @Argument(help: "ELF or Mach-O files, or folders (walked: a dSYM bundle, a build directory).") var paths: [String]
+        @Option(help: "Write each module to DIR/<name>/<ID>/<name>.sym, the layout of a Breakpad symbol store.")
+        var output: String?
+        @Flag(help: "Keep mangled names.") var noDemangle = false
+
+        func run() async throws {
+            let registry = try Bundled.registry()
+            var inputs: [(location: String, bytes: ByteView)] = []
+            let named = Set(paths.map { URL(fileURLWithPath: expandTilde($0)).path })
+            for file in try SymbolsCommand.files(paths) {
+                let storage: ByteStorage
+                do { storage = try ByteStorage.map(path: file.path) } catch {
+                    throw CLIError.usage("\(file.path): cannot read: \(error)")
+                }
+                // Inside folders, files that are no debug file (Info.plist, sources) are passed over.
+                guard named.contains(file.path) || registry.debugFileFormat(for: storage.view) != nil else { continue }
+                inputs.append((file.path, storage.view))
+            }
+            let demanglers = DemanglerSet(registry: registry)
+            let keepMangled = noDemangle
+            let demangle: @Sendable (String) -> String = { name in
+                keepMangled ? name : demanglers.demangle(name, options: .complete) ?? name
+            }
+            let (modules, problems) = registry.convertToBreakpad(inputs, demangle: demangle)
+            for problem in problems { printError(problem) }
+            for module in modules {
+                for problem in module.problems { printError("warning: \(problem)") }
+                if let output {
+                    let url = URL(fileURLWithPath: expandTilde(output)).appendingPathComponent(module.storePath)
+                    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(module.text.utf8).write(to: url, options: .atomic)
+                    print("\(module.sources.joined(separator: " + ")) -> \(url.path)")
+                } else {
+                    write(module.text)
+                }
+            }
+            guard !modules.isEmpty else { throw CLIError.processing("no module could be converted") }
+            if !problems.isEmpty { throw CLIError.processing("\(problems.count) file(s) could not be converted") }
         }
     }
 

@@ -69,6 +69,13 @@ public protocol DebugFileFormat: Sendable {
     /// that says what and where (offset); an object with an unreadable part is still listed
     /// with what could be read.
     func objects(in bytes: ByteView) throws -> [DebugObject]
+    /// The operating-system word of a Breakpad `MODULE` line for this format's objects
+    /// (`Linux`, `Mac`, `windows`); nil when `symbols convert` cannot write one.
+    var breakpadOperatingSystem: String? { get }
+}
+
+extension DebugFileFormat {
+    public var breakpadOperatingSystem: String? { nil }
 }
 
 /// The result of inspecting one file with the registered formats.

@@ -26,11 +26,16 @@ public struct SymbolTableSymbols: ModuleSymbols {
     let frames: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)?
     /// DWARF functions, inline calls and line tables, with module-relative addresses.
     let debugInfo: DWARFDebugInfo?
+    /// Names for code that has no symbol (an ELF `.plt` section, which dump_syms writes as
+    /// `PUBLIC <address> 0 <.plt ELF section in NAME>`): written to `.sym` files, not used in
+    /// lookups.
+    public let sectionMarkers: [Entry]
 
     public init(entries: [Entry], problems: [String] = [],
                 callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil,
-                debugInfo: DWARFDebugInfo? = nil) {
+                debugInfo: DWARFDebugInfo? = nil, sectionMarkers: [Entry] = []) {
         self.frames = callFrameInfo
+        self.sectionMarkers = sectionMarkers
         self.debugInfo = debugInfo
         let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
         var unique: [Entry] = []

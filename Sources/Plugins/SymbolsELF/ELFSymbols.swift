@@ -87,7 +87,20 @@ enum ELFSymbolTable {
         let debugInfo = dwarf(file, names: names)
         return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
                                       + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
-                                  callFrameInfo: frames, debugInfo: debugInfo)
+                                  callFrameInfo: frames, debugInfo: debugInfo,
+                                  sectionMarkers: pltMarkers(file, location: location))
+    }
+
+    /// The procedure linkage table sections (`.plt`, `.plt.got`, `.plt.sec`, ...), which have no
+    /// symbols: Mozilla's dump_syms names them `<.plt ELF section in FILE>`.
+    static func pltMarkers(_ file: ELFFile, location: String) -> [SymbolTableSymbols.Entry] {
+        let fileName = location.split(separator: "/").last.map(String.init) ?? location
+        return file.sections.compactMap { section in
+            guard section.size > 0, section.address >= file.loadAddress, let name = file.sectionName(section),
+                  name == ".plt" || name.hasPrefix(".plt.") else { return nil }
+            return SymbolTableSymbols.Entry(address: section.address - file.loadAddress, size: 0,
+                                            name: "<\(name) ELF section in \(fileName)>")
+        }
     }
 
     /// The file's DWARF (uncompressed `.debug_*` sections), with module-relative addresses and

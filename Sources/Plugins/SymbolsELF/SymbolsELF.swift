@@ -37,6 +37,7 @@ public struct ELFDebugFileFormat: DebugFileFormat {
     public init() {}
 
     public var name: String { "elf" }
+    public var breakpadOperatingSystem: String? { "Linux" }
 
     public func recognizes(_ bytes: ByteView) -> Bool {
         bytes.count >= 4 && bytes[safe: 0] == 0x7f && bytes[safe: 1] == 0x45 && bytes[safe: 2] == 0x4c

@@ -33,6 +33,7 @@ public struct MachODebugFileFormat: DebugFileFormat {
     public init() {}
 
     public var name: String { "macho" }
+    public var breakpadOperatingSystem: String? { "Mac" }
 
     public func recognizes(_ bytes: ByteView) -> Bool {
         guard let magic = try? bytes.u32(at: 0, .big) else { return false }
