@@ -133,6 +133,10 @@ struct SymbolsCommand: AsyncParsableCommand {
         @Option(help: "Write each module to DIR/<name>/<ID>/<name>.sym, the layout of a Breakpad symbol store.")
         var output: String?
         @Flag(help: "Keep mangled names.") var noDemangle = false
+        @Flag(help: "No INLINE records: an inlined call's addresses get the call site's line (dump_syms without --inlines).")
+        var noInlines = false
+        @Option(help: "Write like Mozilla's dump_syms (mozilla: merged line rows, names without return types) or Breakpad's (breakpad).")
+        var flavor: BreakpadSymbolWriter.Flavor = .mozilla
 
         func run() async throws {
             let registry = try Bundled.registry()
@@ -149,10 +153,11 @@ struct SymbolsCommand: AsyncParsableCommand {
             }
             let demanglers = DemanglerSet(registry: registry)
             let keepMangled = noDemangle
+            let options = flavor == .breakpad ? DemangleOptions.complete : DemangleOptions(parameters: true, full: false)
             let demangle: @Sendable (String) -> String = { name in
-                keepMangled ? name : demanglers.demangle(name, options: .complete) ?? name
+                keepMangled ? name : demanglers.demangle(name, options: options) ?? name
             }
-            let (modules, problems) = registry.convertToBreakpad(inputs, demangle: demangle)
+            let (modules, problems) = registry.convertToBreakpad(inputs, inlines: !noInlines, flavor: flavor, demangle: demangle)
             for problem in problems { printError(problem) }
             for module in modules {
                 for problem in module.problems { printError("warning: \(problem)") }
@@ -330,3 +335,5 @@ struct TokensCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension BreakpadSymbolWriter.Flavor: ExpressibleByArgument {}

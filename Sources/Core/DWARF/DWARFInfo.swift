@@ -615,8 +615,9 @@ struct DWARFWalker {
         if ranges.isEmpty { return try parseFunctions(depth: die.depth) }
         let first = adjust(ranges[0].begin)
         let name = symbolName?(first) ?? resolveName(die, unitIndex: unitIndex, depth: Self.maxNameDepth) ?? ""
+        let adjusted = ranges.map { DWARFRange(begin: adjust($0.begin), end: adjust($0.end)) }
         var builders = ranges.map {
-            DWARFFunctionBuilder(range: $0, name: name, address: adjust($0.begin), size: $0.end - $0.begin, ranges: ranges)
+            DWARFFunctionBuilder(range: $0, name: name, address: adjust($0.begin), size: $0.end - $0.begin, ranges: adjusted)
         }
         try parseChildren(depth: die.depth, inlineDepth: 0, builders: &builders)
         for index in builders.indices {
@@ -658,6 +659,7 @@ struct DWARFWalker {
         let file = callFile.flatMap { fileInfo(unit, $0) } ?? DWARFFileInfo()
         let line = UInt32(truncatingIfNeeded: callLine ?? 0)
         try parseChildren(depth: die.depth, inlineDepth: inlineDepth + 1, builders: &builders)
+        let adjusted = ranges.map { DWARFRange(begin: adjust($0.begin), end: adjust($0.end)) }
         for range in ranges {
             var low = 0, high = builders.count
             while low < high {
@@ -667,7 +669,7 @@ struct DWARFWalker {
             guard low < builders.count, range.begin >= builders[low].range.begin else { continue }
             builders[low].inlinees.append(.init(depth: inlineDepth, name: name, address: adjust(range.begin),
                                                 size: range.end - range.begin, callFile: file, callLine: line,
-                                                ranges: ranges))
+                                                ranges: adjusted))
         }
     }
 

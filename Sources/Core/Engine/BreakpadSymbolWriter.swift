@@ -36,18 +36,39 @@ public struct BreakpadSymbolWriter: Sendable {
         }
     }
 
-    let demangle: @Sendable (String) -> String
+    /// Which dump_syms to write like, where the two differ.
+    public enum Flavor: String, Sendable, CaseIterable {
+        /// Mozilla's dump_syms (and Sentry): line rows of equal position merged and split where an
+        /// inlined call starts or ends, CFI in symbolic's layout; names without return types
+        /// (the caller's demangler decides).
+        case mozilla
+        /// Breakpad's dump_syms: every line-table row as it is, `MODULE mac` for macOS, CFI rules in
+        /// byte order with `.ra` on every INIT row; names with return types.
+        case breakpad
+    }
 
-    public init(demangle: @escaping @Sendable (String) -> String = { $0 }) {
+    let demangle: @Sendable (String) -> String
+    /// Write `INLINE` records. Without them Mozilla's flavor gives each inlined call's range the
+    /// call site's line (dump_syms without `--inlines`); Breakpad's keeps the line table's rows.
+    let inlines: Bool
+    let flavor: Flavor
+
+    public init(inlines: Bool = true, flavor: Flavor = .mozilla, demangle: @escaping @Sendable (String) -> String = { $0 }) {
+        self.inlines = inlines
+        self.flavor = flavor
         self.demangle = demangle
     }
+
+    /// The readable form of `name`; symbolic's placeholder for a DWARF function without one.
+    func readable(_ name: String) -> String { name.isEmpty ? "<name omitted>" : demangle(name) }
 
     /// The `.sym` text for `module` from `layers`, the module's files with the most detailed
     /// first (a split debug file before its stripped binary): DWARF from the first layer that
     /// has it, call frame information from the first that has it, symbol-table names from all
     /// (the first naming an address wins).
     public func write(_ module: Module, layers: [SymbolTableSymbols]) -> String {
-        var out = "MODULE \(module.os) \(module.arch) \(module.debugId.breakpad) \(module.name)\n"
+        let os = flavor == .breakpad && module.os == "Mac" ? "mac" : module.os
+        var out = "MODULE \(os) \(module.arch) \(module.debugId.breakpad) \(module.name)\n"
         if let codeId = module.codeId { out += "INFO CODE_ID \(codeId.value.uppercased())\n" }
 
         var files = Numbering()
@@ -62,26 +83,40 @@ public struct BreakpadSymbolWriter: Sendable {
                 functions.append(function)
             }
             // Inline origins are numbered in DIE order, as dump_syms numbers them.
-            for function in functions.sorted(by: { $0.order < $1.order }) { numberOrigins(function.inlinees, &origins) }
+            if inlines {
+                for function in functions.sorted(by: { $0.order < $1.order }) { numberOrigins(function.inlinees, &origins) }
+            }
             for function in functions {
                 let end = function.address &+ function.size
                 covered.append(function.address..<end)
-                var body = "FUNC \(hex(function.address)) \(hex(function.size)) 0 \(demangle(function.name))\n"
-                var inlines = InlineRecords()
-                collectInlines(function.inlinees, depth: 0, files: &files, origins: &origins, into: &inlines)
-                for key in inlines.order {
+                var body = "FUNC \(hex(function.address)) \(hex(function.size)) 0 \(readable(function.name))\n"
+                guard inlines || flavor == .breakpad else {
+                    writeOuterLines(of: function, files: &files, into: &body)
+                    blocks.append((function.address, body))
+                    continue
+                }
+                var records = InlineRecords()
+                if inlines { collectInlines(function.inlinees, depth: 0, files: &files, origins: &origins, into: &records) }
+                for key in records.order {
                     body += "INLINE \(key.depth) \(key.line) \(key.file) \(key.origin)"
-                    for range in inlines.ranges[key] ?? [] { body += " \(hex(range.begin)) \(hex(range.end - range.begin))" }
+                    for range in records.ranges[key] ?? [] { body += " \(hex(range.begin)) \(hex(range.end - range.begin))" }
                     body += "\n"
                 }
-                writeLines(of: function.address..<end, table: debugInfo.lineTable, files: &files, into: &body)
+                var boundaries = Set<UInt64>()
+                for ranges in records.ranges.values {
+                    for range in ranges { boundaries.insert(range.begin); boundaries.insert(range.end) }
+                }
+                writeLines(of: function.address..<end, table: debugInfo.lineTable, merging: flavor == .mozilla,
+                           boundaries: boundaries.sorted(), files: &files,
+                           into: &body)
                 blocks.append((function.address, body))
             }
         }
 
         var publics: [UInt64: String] = [:]
         for layer in layers {
-            for entry in layer.entries + layer.sectionMarkers
+            // Breakpad's dump_syms names no PLT sections.
+            for entry in layer.entries + (flavor == .mozilla ? layer.sectionMarkers : [])
             where publics[entry.address] == nil && !Self.contains(covered, entry.address) {
                 publics[entry.address] = entry.name
             }
@@ -92,12 +127,13 @@ public struct BreakpadSymbolWriter: Sendable {
 
         var cfi: [BreakpadCFIRecord] = []
         if let frames = layers.lazy.compactMap(\.frames).first {
-            cfi = frames.cfi.breakpadRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
+            cfi = flavor == .breakpad ? frames.cfi.dumpSymsRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
+                : frames.cfi.breakpadRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
         }
         for record in cfi { body += record.description + "\n" }
 
         for (index, path) in files.names.enumerated() { out += "FILE \(index) \(path)\n" }
-        for (index, name) in origins.names.enumerated() { out += "INLINE_ORIGIN \(index) \(demangle(name))\n" }
+        for (index, name) in origins.names.enumerated() { out += "INLINE_ORIGIN \(index) \(readable(name))\n" }
         return out + body
     }
 
@@ -121,25 +157,45 @@ public struct BreakpadSymbolWriter: Sendable {
     func collectInlines(_ inlinees: [DWARFFunction], depth: Int, files: inout Numbering, origins: inout Numbering,
                         into records: inout InlineRecords) {
         guard depth < 256 else { return }
-        for inline in inlinees {
-            var ranges = inline.ranges.filter { $0.begin < $0.end }
-            if ranges.isEmpty, inline.size > 0 {
-                ranges = [DWARFRange(begin: inline.address, end: inline.address &+ inline.size)]
-            }
-            guard !ranges.isEmpty else { continue }
+        // The reader lists an inlined call once per range (each with all the call's ranges in
+        // `ranges`); records of the same call merge under one key below.
+        for inline in inlinees where inline.size > 0 {
             let key = InlineKey(depth: depth, line: inline.callLine, file: files.number(inline.callFile?.path ?? ""),
                                 origin: origins.number(inline.name))
             if records.ranges[key] == nil { records.order.append(key) }
-            records.ranges[key, default: []] += ranges.sorted()
+            records.ranges[key, default: []].append(DWARFRange(begin: inline.address, end: inline.address &+ inline.size))
             collectInlines(inline.inlinees, depth: depth + 1, files: &files, origins: &origins, into: &records)
         }
     }
 
-    /// Line records for the line-table rows inside `range`.
-    func writeLines(of range: Range<UInt64>, table: DWARFLineTable, files: inout Numbering, into out: inout String) {
+    /// Line records at the function's own level: an inlined call's range has the call site.
+    func writeOuterLines(of function: DWARFFunction, files: inout Numbering, into out: inout String) {
+        let end = function.address &+ function.size
         var pending: (start: UInt64, end: UInt64, line: UInt32, file: String)?
         func flush() {
             guard let row = pending, row.end > row.start else { return }
+            out += "\(hex(row.start)) \(hex(row.end - row.start)) \(row.line) \(files.number(row.file))\n"
+        }
+        for record in function.lines where record.address < end {
+            let recordEnd = min(record.size.map { record.address &+ $0 } ?? end, end)
+            if let row = pending, row.end == record.address, row.line == record.line, row.file == record.file.path {
+                pending?.end = recordEnd
+                continue
+            }
+            flush()
+            pending = (record.address, recordEnd, record.line, record.file.path)
+        }
+        flush()
+    }
+
+    /// Line records for the line-table rows inside `range`. Consecutive rows with the same
+    /// position are one record unless an inlined call starts or ends between them (`boundaries`),
+    /// as dump_syms merges them.
+    func writeLines(of range: Range<UInt64>, table: DWARFLineTable, merging: Bool, boundaries: [UInt64], files: inout Numbering,
+                    into out: inout String) {
+        var pending: (start: UInt64, end: UInt64, line: UInt32, file: String)?
+        func flush() {
+            guard let row = pending else { return }
             out += "\(hex(row.start)) \(hex(row.end - row.start)) \(row.line) \(files.number(row.file))\n"
         }
         for sequence in table.sequences(overlapping: range) {
@@ -159,12 +215,21 @@ public struct BreakpadSymbolWriter: Sendable {
                 let line = sequence.lines[index]
                 index += 1
                 guard end > start else { continue }
-                if let row = pending, row.end == start, row.line == line, row.file == file {
+                let atBoundary = boundaries.firstIndex(atLeast: start).map { boundaries[$0] == start } ?? false
+                if merging, let row = pending, row.end == start, row.line == line, row.file == file, !atBoundary {
                     pending?.end = end
-                    continue
+                } else {
+                    flush()
+                    pending = (start, end, line, file)
                 }
-                flush()
-                pending = (start, end, line, file)
+                // A row that an inlined call starts or ends inside is split there.
+                var cut = boundaries.firstIndex(atLeast: start &+ 1) ?? boundaries.count
+                while cut < boundaries.count, boundaries[cut] < end, let row = pending {
+                    pending = (row.start, boundaries[cut], row.line, row.file)
+                    flush()
+                    pending = (boundaries[cut], end, row.line, row.file)
+                    cut += 1
+                }
             }
         }
         flush()
@@ -215,7 +280,7 @@ extension DWARFLineTable {
     }
 }
 
-/// One module's `.sym` made by ``PluginRegistry/convertToBreakpad(_:demangle:)``.
+/// One module's `.sym` made by ``PluginRegistry/convertToBreakpad(_:inlines:flavor:demangle:)``.
 public struct ConvertedModule: Sendable {
     public var module: BreakpadSymbolWriter.Module
     /// The files it was made from, most detailed first.
@@ -238,7 +303,8 @@ extension PluginRegistry {
     /// executable and its dSYM) make one module, the split debug file first. A file that is no
     /// such debug file, or whose object cannot be read, is reported in `problems` with its path;
     /// the other files are still converted.
-    public func convertToBreakpad(_ inputs: [(location: String, bytes: ByteView)],
+    public func convertToBreakpad(_ inputs: [(location: String, bytes: ByteView)], inlines: Bool = true,
+                                  flavor: BreakpadSymbolWriter.Flavor = .mozilla,
                                   demangle: @escaping @Sendable (String) -> String) -> (modules: [ConvertedModule], problems: [String]) {
         struct Part { var location: String; var object: DebugObject; var symbols: SymbolTableSymbols }
         var groups: [String: [Part]] = [:]
@@ -286,7 +352,7 @@ extension PluginRegistry {
                 }
             }
         }
-        let writer = BreakpadSymbolWriter(demangle: demangle)
+        let writer = BreakpadSymbolWriter(inlines: inlines, flavor: flavor, demangle: demangle)
         return (order.compactMap { key in
             guard let parts = groups[key], let first = parts.first, let debugId = first.object.debugId else { return nil }
             // Split debug files first; names come from the binary when there is one.
@@ -299,5 +365,17 @@ extension PluginRegistry {
                                    text: writer.write(module, layers: layers.map(\.symbols)),
                                    problems: layers.flatMap { part in part.symbols.problems.map { "\(part.location): \($0)" } })
         }, problems)
+    }
+}
+
+extension [UInt64] {
+    /// The index of the first element not below `value` in this sorted array; nil when none is.
+    func firstIndex(atLeast value: UInt64) -> Int? {
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low < count ? low : nil
     }
 }
