@@ -11,7 +11,8 @@
 ///   call file, origin, then the inlined call's ranges) and its line records: the line-table rows
 ///   inside the function, each sized to the next row or the function's end, rows of equal
 ///   position merged;
-/// - `PUBLIC` for each symbol-table function that no `FUNC` covers;
+/// - `PUBLIC` for each symbol-table function that no `FUNC` covers and, in Mozilla's flavor, for code
+///   sections without symbols (`<.plt ELF section in MODULE>`);
 /// - `STACK CFI` from `.eh_frame`/`.debug_frame`/`__eh_frame` in symbolic's layout (Mozilla's
 ///   dump_syms and Sentry write the same), then rows of any other unwind table for the
 ///   addresses the DWARF rows leave uncovered.
@@ -116,12 +117,15 @@ public struct BreakpadSymbolWriter: Sendable {
         var publics: [UInt64: String] = [:]
         for layer in layers {
             // Breakpad's dump_syms names no PLT sections.
-            for entry in layer.entries + (flavor == .mozilla ? layer.sectionMarkers : [])
-            where publics[entry.address] == nil && !Self.contains(covered, entry.address) {
-                publics[entry.address] = entry.name
+            for entry in layer.entries where publics[entry.address] == nil && !Self.contains(covered, entry.address) {
+                publics[entry.address] = demangle(entry.name)
+            }
+            for marker in flavor == .mozilla ? layer.sectionMarkers : []
+            where publics[marker.address] == nil && !Self.contains(covered, marker.address) {
+                publics[marker.address] = "<\(marker.name) in \(module.name)>"
             }
         }
-        for (address, name) in publics { blocks.append((address, "PUBLIC \(hex(address)) 0 \(demangle(name))\n")) }
+        for (address, name) in publics { blocks.append((address, "PUBLIC \(hex(address)) 0 \(name)\n")) }
         // FUNC and PUBLIC records in address order, as dump_syms writes them.
         var body = blocks.sorted { $0.address < $1.address }.map(\.text).joined()
 

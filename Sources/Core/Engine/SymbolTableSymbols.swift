@@ -26,8 +26,8 @@ public struct SymbolTableSymbols: ModuleSymbols {
     let frames: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)?
     /// DWARF functions, inline calls and line tables, with module-relative addresses.
     let debugInfo: DWARFDebugInfo?
-    /// Names for code that has no symbol (an ELF `.plt` section, which dump_syms writes as
-    /// `PUBLIC <address> 0 <.plt ELF section in NAME>`): written to `.sym` files, not used in
+    /// Names for code that has no symbol, e.g. `.plt ELF section`, which dump_syms writes as
+    /// `PUBLIC <address> 0 <.plt ELF section in MODULE>`: written to `.sym` files, not used in
     /// lookups.
     public let sectionMarkers: [Entry]
 

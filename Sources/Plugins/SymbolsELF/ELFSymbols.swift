@@ -88,18 +88,17 @@ enum ELFSymbolTable {
         return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
                                       + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
                                   callFrameInfo: frames, debugInfo: debugInfo,
-                                  sectionMarkers: pltMarkers(file, location: location))
+                                  sectionMarkers: pltMarkers(file))
     }
 
     /// The procedure linkage table sections (`.plt`, `.plt.got`, `.plt.sec`, ...), which have no
-    /// symbols: Mozilla's dump_syms names them `<.plt ELF section in FILE>`.
-    static func pltMarkers(_ file: ELFFile, location: String) -> [SymbolTableSymbols.Entry] {
-        let fileName = location.split(separator: "/").last.map(String.init) ?? location
-        return file.sections.compactMap { section in
+    /// symbols: Mozilla's dump_syms names them `<.plt ELF section in MODULE>`.
+    static func pltMarkers(_ file: ELFFile) -> [SymbolTableSymbols.Entry] {
+        file.sections.compactMap { section in
             guard section.size > 0, section.address >= file.loadAddress, let name = file.sectionName(section),
                   name == ".plt" || name.hasPrefix(".plt.") else { return nil }
             return SymbolTableSymbols.Entry(address: section.address - file.loadAddress, size: 0,
-                                            name: "<\(name) ELF section in \(fileName)>")
+                                            name: "\(name) ELF section")
         }
     }
 
