@@ -148,6 +148,7 @@ public enum EventBuilder {
                 }
                 if let line { f["lineno"] = .int(Int64(line)) }
                 f["trust"] = .string(frame.trust.rawValue)
+                if let trust = frame.symbolTrust { f["symbol_trust"] = .string(trust.rawValue) }
                 if inlined { f["inlined"] = .bool(true) }
                 f["in_app"] = .bool(module != nil && module == mainModule)
                 return .object(f)
@@ -215,6 +216,14 @@ public enum EventBuilder {
         default: status = "unused"
         }
         i["debug_status"] = .string(status)
+        if let features = module.symbolFeatures {
+            // As symbolicator reports them: what the file found for the module can do.
+            i["features"] = .object(JSONObject([
+                ("has_debug_info", .bool(features.contains(.debug))), ("has_sources", .bool(features.contains(.sources))),
+                ("has_symbols", .bool(features.contains(.symtab))), ("has_unwind_info", .bool(features.contains(.unwind))),
+            ]))
+            i["unwind_status"] = .string(features.contains(.unwind) ? "found" : "missing")
+        }
         return .object(i)
     }
 

@@ -128,6 +128,28 @@ struct SymbolsCLITests {
         let sym = try CLITests.run(["stackwalk", dump, store.path])
         #expect(Array(crashedThread(sym.stdout).prefix(4)) == Array(crashedThread(native.stdout).prefix(4)),
                 "the first frames, found by the same CFI, agree")
+
+        // The JSON says how far each name can be trusted: the binary's sized symbols put the
+        // address inside the function; dump_syms' PUBLIC records only name the nearest symbol
+        // below it. The module lists what its files hold.
+        func trust(_ paths: [String]) throws -> (frames: [String], features: [String]) {
+            let result = try CLITests.run(["stackwalk", "--json", dump] + paths)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let thread = try #require(json["crashing_thread"] as? [String: Any])
+            let frames = try #require(thread["frames"] as? [[String: Any]])
+            let module = try #require((json["modules"] as? [[String: Any]])?.first { $0["filename"] as? String == "crash" })
+            return (frames.map { "\($0["function"] as? String ?? "-") \($0["symbol_trust"] as? String ?? "-")" },
+                    module["symbol_features"] as? [String] ?? [])
+        }
+        let nativeTrust = try trust([Fixtures.path("symbolic/debug-files/linux/crash")])
+        #expect(nativeTrust.frames == ["main function", "- -", "_start function"])
+        #expect(nativeTrust.features == ["symtab", "unwind"])
+        let symTrust = try trust([store.path])
+        #expect(Array(symTrust.frames.prefix(2)) == ["main public_symbol", "- -"])
+        #expect(symTrust.features == ["symtab", "unwind"])
+        let bothTrust = try trust([Fixtures.path("symbolic/debug-files/linux/crash"), Fixtures.path("symbolic/debug-files/linux/crash.debug")])
+        #expect(bothTrust.frames.first == "main debug_info")
+        #expect(bothTrust.features == ["symtab", "debug", "unwind"])
     }
 
     /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.

@@ -32,4 +32,5 @@ public struct LayeredModuleSymbols: ModuleSymbols {
     public func hasFunction(at address: UInt64) -> Bool { layers.contains { $0.hasFunction(at: address) } }
     public var problems: [String] { layers.flatMap(\.problems) }
     public var hasFunctionNames: Bool { layers.contains { $0.hasFunctionNames } }
+    public var features: DebugFeatures { layers.reduce([]) { $0.union($1.features) } }
 }

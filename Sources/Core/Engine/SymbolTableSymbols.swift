@@ -108,5 +108,11 @@ public struct SymbolTableSymbols: ModuleSymbols {
 
     /// A file with only unwind information names nothing, so scanning must not rely on it.
     public var hasFunctionNames: Bool { !entries.isEmpty || !(debugInfo?.functions.isEmpty ?? true) }
+    public var features: DebugFeatures {
+        var features: DebugFeatures = hasFunctionNames ? .symtab : []
+        if debugInfo != nil { features.insert(.debug) }
+        if frames != nil { features.insert(.unwind) }
+        return features
+    }
     public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }
 }

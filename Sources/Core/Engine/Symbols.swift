@@ -24,10 +24,31 @@ public protocol ModuleSymbols: Sendable {
     /// unwind information says nothing about which addresses are code, so stack scanning
     /// must not reject candidates because of it.
     var hasFunctionNames: Bool { get }
+    /// What the file holds: function names (`symtab`), source lines (`debug`), unwind rules
+    /// (`unwind`). Reported per module next to its symbol status.
+    var features: DebugFeatures { get }
 }
 
 extension ModuleSymbols {
     public var hasFunctionNames: Bool { true }
+    public var features: DebugFeatures { hasFunctionNames ? .symtab : [] }
+}
+
+/// How far a frame's function name can be trusted, from the symbol that gave it.
+public enum SymbolTrust: String, Sendable, Codable, Hashable {
+    /// A function with source lines (a `.sym` FUNC record with LINE records, DWARF, a PDB).
+    case debugInfo = "debug_info"
+    /// A function whose extent is known (a FUNC record without lines, a sized ELF symbol, a
+    /// Mach-O symbol bounded by the next one): the address is inside it.
+    case function
+    /// Only the nearest public symbol below the address (a `.sym` PUBLIC record, which has no
+    /// size): a guess, the address may lie past the function's end.
+    case publicSymbol = "public_symbol"
+
+    /// The trust of a frame symbolicated with `info`.
+    public init(_ info: SymbolInfo) {
+        self = info.isPublic ? .publicSymbol : info.line != nil ? .debugInfo : .function
+    }
 }
 
 /// One symbol lookup's answer.

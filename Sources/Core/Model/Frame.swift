@@ -76,6 +76,8 @@ public struct Frame: Sendable, Codable {
     public var inlines: [InlineFrame]
     /// Whether the symbol came only from a PUBLIC record (no size, no lines).
     public var isPublicSymbol: Bool
+    /// How far `function` can be trusted; nil without a symbol.
+    public var symbolTrust: SymbolTrust?
 
     public init(instruction: UInt64, trust: FrameTrust, context: RegisterContext? = nil) {
         self.instruction = instruction

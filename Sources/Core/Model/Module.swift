@@ -14,6 +14,8 @@ public struct Module: Sendable, Codable, Hashable {
     public var identifierSource: String?
     /// What the symbol stage found for this module (filled in by later stages).
     public var symbolStatus: SymbolStatus?
+    /// What the module's symbol files hold, when they were read.
+    public var symbolFeatures: DebugFeatures?
 
     public init(base: UInt64, size: UInt64, codeFile: String, codeId: CodeId? = nil, debugFile: String? = nil,
                 debugId: DebugId? = nil, version: String? = nil, identifierSource: String? = nil) {

@@ -74,7 +74,10 @@ public enum ReportText {
             line += "  \(module.version ?? "???")"
             line += "  debug: \(module.debugName ?? "-") \(module.debugId?.breakpad ?? "-")"
             line += "  code: \(module.codeId?.value ?? "-")"
-            if let status = module.symbolStatus { line += "  symbols: \(status.rawValue)" }
+            if let status = module.symbolStatus {
+                line += "  symbols: \(status.rawValue)"
+                if let features = module.symbolFeatures { line += " (\(features.names.joined(separator: ", ")))" }
+            }
             out.append(line)
         }
         if !report.unloadedModules.isEmpty {

@@ -112,6 +112,7 @@ public enum MinidumpStackwalkJSON {
             let known = context.known.filter { context.cpu != .amd64 || $0.name != "eflags" }.sorted { $0.name < $1.name }
             pairs.append(("registers", .object(known.map { ($0.name, .string(formatHex($0.value, width: width))) })))
         }
+        pairs.append(("symbol_trust", .string(frame.symbolTrust?.rawValue)))
         pairs.append(("trust", .string(frame.trust.rawValue)))
         var unloaded: JSONValue = .null
         if module == nil {
@@ -148,6 +149,7 @@ public enum MinidumpStackwalkJSON {
             ("filename", .string(module.name)),
             ("loaded_symbols", .bool(loaded)),
             ("missing_symbols", .bool(missing)),
+            ("symbol_features", module.symbolFeatures.map { .array($0.names.map { JSONValue.string($0) }) } ?? .null),
             ("symbol_url", .null),
             ("version", .string(module.version)),
         ])

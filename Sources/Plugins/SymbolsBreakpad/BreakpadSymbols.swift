@@ -87,6 +87,13 @@ public final class BreakpadSymbols: ModuleSymbols, Sendable {
     /// which addresses are code).
     public var hasFunctionNames: Bool { !table.functions.isEmpty || !table.publics.isEmpty }
 
+    public var features: DebugFeatures {
+        var features: DebugFeatures = hasFunctionNames ? .symtab : []
+        if !table.lines.isEmpty { features.insert(.debug) }
+        if !table.cfi.isEmpty || !table.frameData.isEmpty || !table.fpo.isEmpty { features.insert(.unwind) }
+        return features
+    }
+
     public func hasFunction(at address: UInt64) -> Bool {
         guard let index = table.functionAddresses.lastIndex(notAbove: address) else { return false }
         return table.functions[index].covers(address)

@@ -73,7 +73,9 @@ public struct StackwalkStage: Stage {
         }
         for (index, frames) in walked { report.threads[index].frames = frames }
         for index in report.modules.indices {
-            report.modules[index].symbolStatus = Self.status(symbols.state(ofModule: index))
+            let state = symbols.state(ofModule: index)
+            report.modules[index].symbolStatus = Self.status(state)
+            if case .loaded = state { report.modules[index].symbolFeatures = symbols.symbols(forModule: index)?.features }
         }
     }
 
