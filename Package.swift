@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrashpipeCoreTests",
-            dependencies: ["CrashpipeCore", "Bundled", "TestSupport"],
+            dependencies: ["CrashpipeCore", "Bundled", "TestSupport", "CIngestTestCodecs"],
             path: "Tests/CrashpipeCoreTests",
             swiftSettings: strict
         ),
