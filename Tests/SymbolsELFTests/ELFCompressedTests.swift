@@ -177,6 +177,28 @@ struct ELFCompressedTests {
         #expect(Self.offset(in: problem) == section.offset + 8)
     }
 
+    /// Random damage inside the compressed sections: symbols or an error, never a crash.
+    @Test(arguments: ["crash.debug-zlib", "crash.debug-zstd"])
+    func damagedCompressedSectionsNeverCrash(_ name: String) throws {
+        let original = try Fixtures.bytes(Self.linux + name)
+        let targets = try [".debug_info", ".debug_line", ".debug_abbrev", ".debug_str"].map { try RawSection.find($0, in: original) }
+        var generator = SystemRandomNumberGenerator()
+        var problems = 0
+        for round in 0..<12 {
+            var bytes = original
+            let section = targets[round % targets.count]
+            for _ in 0..<4 {
+                bytes[Int.random(in: section.offset..<(section.offset + section.size), using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            if let symbols = try? Self.load(bytes) {
+                _ = symbols.lookup(0x1ec7)
+                problems += symbols.problems.isEmpty ? 0 : 1
+            }
+        }
+        // zlib's Adler-32 notices any change; zstd frames without a checksum may not.
+        if name.hasSuffix("zlib") { #expect(problems > 0, "no damage was noticed: the test exercised nothing") }
+    }
+
     // MARK: Synthetic files
 
     /// A file with an (empty) symbol table and the given extra sections.
