@@ -34,9 +34,17 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
+        // The system decompressors behind Core's `Decompression` (bounded streaming decode).
+        .target(
+            name: "CCodecs",
+            path: "Sources/CoreShims/CCodecs",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
+                             .linkedLibrary("zstd"), .linkedLibrary("brotlidec")]
+        ),
         .target(
             name: "CrashpipeCore",
             dependencies: [
+                "CCodecs",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,20 +125,15 @@ let package = Package(
             path: "Benchmarks/ServeLoad",
             swiftSettings: strict
         ),
-        // Upload decoding: request body, Content-Encoding, multipart form, minidump containers.
-        .target(
-            name: "CIngestCodecs",
-            path: "Sources/IngestShims/CIngestCodecs",
-            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("lzma"), .linkedLibrary("bz2"),
-                             .linkedLibrary("zstd"), .linkedLibrary("brotlidec")]
-        ),
+        // Upload decoding: request body, Content-Encoding, multipart form, minidump containers
+        // (decompression through Core's `Decompression`).
         .target(
             name: "CrashpipeIngest",
-            dependencies: ["CrashpipeCore", "CIngestCodecs", .product(name: "MultipartKit", package: "multipart-kit")],
+            dependencies: ["CrashpipeCore", .product(name: "MultipartKit", package: "multipart-kit")],
             path: "Sources/Ingest",
             swiftSettings: strict
         ),
-        /// Compressors for the ingest tests only (not linked into the library).
+        /// Compressors for the tests only (ingest, zip, compressed ELF sections; not linked into the library).
         .target(
             name: "CIngestTestCodecs",
             path: "Sources/IngestShims/CIngestTestCodecs",
@@ -151,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrashpipeCoreTests",
-            dependencies: ["CrashpipeCore", "Bundled", "TestSupport"],
+            dependencies: ["CrashpipeCore", "Bundled", "TestSupport", "CIngestTestCodecs"],
             path: "Tests/CrashpipeCoreTests",
             swiftSettings: strict
         ),
@@ -169,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SymbolsELFTests",
-            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "DemangleItanium", "TestSupport"],
+            dependencies: ["CrashpipeCore", "SymbolsELF", "Bundled", "DemangleItanium", "TestSupport", "CIngestTestCodecs"],
             path: "Tests/SymbolsELFTests",
             swiftSettings: strict
         ),

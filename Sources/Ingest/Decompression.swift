@@ -1,4 +1,4 @@
-import CIngestCodecs
+import CrashpipeCore
 
 /// A compression format the decoder unpacks, as a request `Content-Encoding` or as the minidump
 /// part's container.
@@ -18,15 +18,16 @@ public enum IngestCompression: String, Sendable, Hashable, CaseIterable {
     /// Brotli: `Content-Encoding: br`.
     case brotli
 
-    var codec: Int32 {
+    /// Core's codec for it.
+    public var codec: Codec {
         switch self {
-        case .gzip: return Int32(CINGEST_CODEC_GZIP.rawValue)
-        case .zlib: return Int32(CINGEST_CODEC_ZLIB.rawValue)
-        case .deflate: return Int32(CINGEST_CODEC_DEFLATE_RAW.rawValue)
-        case .xz: return Int32(CINGEST_CODEC_XZ.rawValue)
-        case .bzip2: return Int32(CINGEST_CODEC_BZIP2.rawValue)
-        case .zstd: return Int32(CINGEST_CODEC_ZSTD.rawValue)
-        case .brotli: return Int32(CINGEST_CODEC_BROTLI.rawValue)
+        case .gzip: return .gzip
+        case .zlib: return .zlib
+        case .deflate: return .deflate
+        case .xz: return .xz
+        case .bzip2: return .bzip2
+        case .zstd: return .zstd
+        case .brotli: return .brotli
         }
     }
 
@@ -51,55 +52,5 @@ public enum IngestCompression: String, Sendable, Hashable, CaseIterable {
         if head.starts(with: [0x42, 0x5A, 0x68]) { return .bzip2 }
         if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         return nil
-    }
-}
-
-/// Why a stream could not be decompressed.
-struct DecompressionFailure: Error {
-    enum Kind { case tooBig, corrupt, truncated, trailing, noMemory }
-    var kind: Kind
-    /// The library's words.
-    var message: String
-    /// Input bytes the library had consumed when it stopped.
-    var inputOffset: Int
-    /// Output bytes produced when it stopped.
-    var outputSize: Int
-}
-
-enum Decompressor {
-    /// Decompresses `input`, producing at most `maxOutput` bytes: past that it stops at once
-    /// and fails with `.tooBig`.
-    static func decompress(_ input: [UInt8], as compression: IngestCompression, maxOutput: Int)
-        throws(DecompressionFailure) -> [UInt8]
-    {
-        try decompress(input[...], as: compression, maxOutput: maxOutput)
-    }
-
-    /// The same, for part of a buffer (a zip entry's data), without copying it.
-    static func decompress(_ input: ArraySlice<UInt8>, as compression: IngestCompression, maxOutput: Int)
-        throws(DecompressionFailure) -> [UInt8]
-    {
-        var result = cingest_result()
-        let status = input.withUnsafeBufferPointer { buffer in
-            cingest_decompress(compression.codec, buffer.baseAddress, buffer.count, max(0, maxOutput), &result)
-        }
-        if status == Int32(CINGEST_OK.rawValue) {
-            guard let data = result.data, result.size > 0 else { return [] }
-            defer { cingest_free(data) }
-            return Array(UnsafeBufferPointer(start: data, count: result.size))
-        }
-        let message = withUnsafeBytes(of: result.message) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        let kind: DecompressionFailure.Kind
-        switch status {
-        case Int32(CINGEST_TOO_BIG.rawValue): kind = .tooBig
-        case Int32(CINGEST_TRUNCATED.rawValue): kind = .truncated
-        case Int32(CINGEST_TRAILING.rawValue): kind = .trailing
-        case Int32(CINGEST_NO_MEMORY.rawValue): kind = .noMemory
-        default: kind = .corrupt
-        }
-        throw DecompressionFailure(kind: kind, message: message, inputOffset: result.input_offset,
-                                   outputSize: result.output_size)
     }
 }

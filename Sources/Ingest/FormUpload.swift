@@ -36,7 +36,7 @@ extension Ingest {
     /// `maxOutput` bytes. The message says what is wrong and where.
     public static func gunzip(_ bytes: [UInt8], maxOutput: Int, what: String) throws(IngestError) -> [UInt8] {
         do {
-            return try Decompressor.decompress(bytes, as: .gzip, maxOutput: maxOutput)
+            return try Decompression.decompress(bytes, codec: .gzip, maxOutput: maxOutput)
         } catch {
             if error.kind == .tooBig {
                 throw IngestError(.fileTooLarge, "\(what) decompresses to more than \(Render.size(maxOutput))")

@@ -83,7 +83,7 @@ public enum Ingest {
             let what = plan.count > 1 ? "the request body (Content-Encoding \(coding), coding \(step + 1) of \(plan.count))"
                                       : "the request body (Content-Encoding \(coding))"
             do {
-                body = try Decompressor.decompress(body, as: compression, maxOutput: limits.requestDecompressed)
+                body = try Decompression.decompress(body, codec: compression.codec, maxOutput: limits.requestDecompressed)
             } catch {
                 switch error.kind {
                 case .tooBig:
@@ -114,7 +114,7 @@ public enum Ingest {
         return cmf & 0x0F == 8 && cmf >> 4 <= 7 && (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0
     }
 
-    static func failureSentence(_ failure: DecompressionFailure, total: Int) -> String {
+    static func failureSentence(_ failure: DecompressionError, total: Int) -> String {
         switch failure.kind {
         case .truncated:
             return "it ends (after all \(Render.size(total))) before the end of the compressed stream"
@@ -200,7 +200,7 @@ public enum Ingest {
         let container = IngestCompression.container(startingWith: bytes)
         if let container {
             do {
-                dump = try Decompressor.decompress(bytes, as: container, maxOutput: limits.file)
+                dump = try Decompression.decompress(bytes, codec: container.codec, maxOutput: limits.file)
             } catch {
                 switch error.kind {
                 case .tooBig:

@@ -1,4 +1,4 @@
-import CIngestCodecs
+import CrashpipeCore
 
 // A reader for uploaded debug-file archives (sentry-cli's zipped dSYM folders, symbol folders
 // users zip themselves). It trusts nothing in the file: every offset and size is checked before
@@ -156,7 +156,7 @@ public struct ZipArchive: Sendable {
         case 8:
             let cap = min(entry.uncompressedSize, limits.perEntry)
             do {
-                output = try Decompressor.decompress(data, as: .deflate, maxOutput: cap)
+                output = try Decompression.decompress(data, codec: .deflate, maxOutput: cap)
             } catch {
                 switch error.kind {
                 case .tooBig:
@@ -178,7 +178,7 @@ public struct ZipArchive: Sendable {
         if output.count != entry.uncompressedSize {
             throw fail(.corruptData, "inflates to \(Render.size(output.count)), but its header declares \(Render.size(entry.uncompressedSize))")
         }
-        let crc = output.withUnsafeBufferPointer { cingest_crc32(0, $0.baseAddress, $0.count) }
+        let crc = Decompression.crc32(output)
         if crc != entry.crc32 {
             throw fail(.corruptData, "CRC-32 mismatch: the extracted data's is \(ZipReader.hex(crc)), the header says \(ZipReader.hex(entry.crc32))")
         }

@@ -152,6 +152,23 @@ struct SymbolsCLITests {
         #expect(bothTrust.features == ["symtab", "debug", "unwind"])
     }
 
+    /// The split debug file compressed (SHF_COMPRESSED zlib, zstd) walks linux.dmp exactly as
+    /// the uncompressed one: every thread, frame, name, line and inline frame.
+    @Test func compressedSplitDebugFilesWalkTheSame() throws {
+        let dump = Fixtures.path("symbolicator/minidumps/linux.dmp")
+        let binary = Fixtures.path("symbolic/debug-files/linux/crash")
+        let plain = try CLITests.run(["stackwalk", dump, binary, Fixtures.path("symbolic/debug-files/linux/crash.debug")])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("crash!crash [main.cpp : 23]"), "the DWARF answered: \(plain.stdout.prefix(800))")
+        for name in ["crash.debug-zlib", "crash.debug-zstd"] {
+            let packed = try CLITests.run(["stackwalk", dump, binary, Fixtures.path("symbolic/debug-files/linux/" + name)])
+            #expect(packed.status == 0, "\(packed.stderr)")
+            let frames = packed.stdout.replacingOccurrences(of: name, with: "crash.debug")
+            #expect(frames == plain.stdout, "\(name): \(packed.stdout.prefix(1500))")
+            #expect(frames.split(separator: "\n").count > 20)
+        }
+    }
+
     /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.
     @Test func uploadListAndRemoveInTheLocalStore() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-symbols-\(UUID().uuidString)")

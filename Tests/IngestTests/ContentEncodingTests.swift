@@ -130,7 +130,7 @@ struct ContentEncodingTests {
     @Test func decompressorStopsAtTheCapNotAfter() throws {
         let bomb = Compress.gzipZeros(64 << 20)
         do {
-            _ = try Decompressor.decompress(bomb, as: .gzip, maxOutput: 1 << 20)
+            _ = try Decompression.decompress(bomb, codec: .gzip, maxOutput: 1 << 20)
             Issue.record("expected tooBig")
         } catch {
             #expect(error.kind == .tooBig)
@@ -139,7 +139,7 @@ struct ContentEncodingTests {
             #expect(error.inputOffset < bomb.count / 8)
         }
         // Exactly at the cap is fine.
-        let exact = try Decompressor.decompress(Compress.gzip([UInt8](repeating: 7, count: 4096)), as: .gzip, maxOutput: 4096)
+        let exact = try Decompression.decompress(Compress.gzip([UInt8](repeating: 7, count: 4096)), codec: .gzip, maxOutput: 4096)
         #expect(exact == [UInt8](repeating: 7, count: 4096))
     }
 }

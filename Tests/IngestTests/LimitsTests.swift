@@ -112,12 +112,12 @@ struct LimitsTests {
         case .brotli: Compress.brotli(fixtureDump)
         }
         do {
-            let output = try Decompressor.decompress(packed, as: codec, maxOutput: fixtureDump.count - 1)
+            let output = try Decompression.decompress(packed, codec: codec.codec, maxOutput: fixtureDump.count - 1)
             Issue.record("\(codec) gave \(output.count) bytes with a limit of \(fixtureDump.count - 1)")
         } catch {
             #expect(error.kind == .tooBig)
         }
-        #expect(try Decompressor.decompress(packed, as: codec, maxOutput: fixtureDump.count) == fixtureDump)
+        #expect(try Decompression.decompress(packed, codec: codec.codec, maxOutput: fixtureDump.count) == fixtureDump)
     }
 
     @Test(arguments: [IngestCompression.gzip, .xz, .bzip2, .zstd])

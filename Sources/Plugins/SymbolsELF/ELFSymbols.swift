@@ -1,22 +1,31 @@
 import CrashpipeCore
 
-/// Symbols straight from an ELF file's symbol table (`.symtab`, else `.dynsym`): function
-/// names for a module that has no Breakpad `.sym`, as a stripped binary's exports or an
-/// unstripped binary's full table. Addresses are module-relative (symbol value minus the first
-/// PT_LOAD address, as Breakpad's dump_syms writes them).
+/// Symbols straight from an ELF file's symbol table (`.symtab`, else `.dynsym`, merged with
+/// the `.symtab` of MiniDebugInfo's `.gnu_debugdata` when there is one): function names for a
+/// module that has no Breakpad `.sym`, as a stripped binary's exports or an unstripped binary's
+/// full table. Addresses are module-relative (symbol value minus the first PT_LOAD address, as
+/// Breakpad's dump_syms writes them).
 ///
 /// A symbol with a size covers `[value, value + size)`; sizeless symbols answer as public
 /// symbols (the nearest preceding name). Unwind rules come from `.eh_frame` (else
-/// `.debug_frame`) through Core's DWARF CFI reader; DWARF line tables are not used yet.
+/// `.debug_frame`) and names, lines and inline frames from the `.debug_*` sections, through
+/// Core's DWARF readers; compressed sections (SHF_COMPRESSED zlib or zstd, GNU `.zdebug_*`) are
+/// inflated first, never past `maxDecompressedSize` bytes each. A damaged compressed section
+/// is left out with a problem naming it and the offset.
 public struct ELFSymbolFormat: SymbolFormat {
-    public init() {}
+    /// The most one compressed section (or `.gnu_debugdata`) may inflate to.
+    public var maxDecompressedSize: Int
+
+    public init(maxDecompressedSize: Int = 1 << 30) {
+        self.maxDecompressedSize = maxDecompressedSize
+    }
 
     public var name: String { "elf" }
 
     public func recognizes(_ bytes: ByteView) -> Bool { ELFDebugFileFormat().recognizes(bytes) }
 
     public func load(_ bytes: ByteView, location: String) throws -> any ModuleSymbols {
-        try ELFSymbolTable.read(try ELFFile(bytes), location: location)
+        try ELFSymbolTable.read(try ELFFile(bytes), location: location, limit: maxDecompressedSize)
     }
 }
 
@@ -25,31 +34,78 @@ enum ELFSymbolTable {
     static let STT_FUNC: UInt8 = 2, STT_GNU_IFUNC: UInt8 = 10
     static let SHN_UNDEF: UInt16 = 0
 
-    static func read(_ file: ELFFile, location: String) throws(ParseError) -> SymbolTableSymbols {
+    static func read(_ file: ELFFile, location: String, limit: Int = ELF.defaultDecompressedLimit) throws(ParseError) -> SymbolTableSymbols {
         var problems: [String] = []
         let table = file.sections.first { $0.type == ELF.SHT_SYMTAB && $0.size > 0 }
             ?? file.sections.first { $0.type == ELF.SHT_DYNSYM && $0.size > 0 }
-        let frames = callFrameInfo(file)
-        guard let table else {
-            guard let frames else {
-                throw ParseError(.invalidValue, offset: 0, context: "ELF symbol table",
-                                 "\(location) has neither .symtab nor .dynsym nor .eh_frame/.debug_frame: nothing to read")
+        let frames = callFrameInfo(file, limit: limit, problems: &problems)
+        // MiniDebugInfo: the local function symbols a stripped binary keeps in `.gnu_debugdata`,
+        // at the outer file's addresses (dump_syms merges them the same way).
+        var mini: (file: ELFFile, table: ELFSectionHeader)?
+        do {
+            if let inner = try file.miniDebugInfo(limit: limit) {
+                if let innerTable = inner.sections.first(where: { $0.type == ELF.SHT_SYMTAB && $0.size > 0 }) {
+                    mini = (inner, innerTable)
+                } else {
+                    problems.append(".gnu_debugdata (MiniDebugInfo): the inflated ELF file has no .symtab")
+                }
             }
-            return SymbolTableSymbols(entries: [], callFrameInfo: frames)
+        } catch {
+            problems.append("\(error)")
         }
+        guard table != nil || mini != nil else {
+            guard let frames else {
+                let why = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
+                throw ParseError(.invalidValue, offset: 0, context: "ELF symbol table",
+                                 "\(location) has neither .symtab nor .dynsym nor .eh_frame/.debug_frame: nothing to read\(why)")
+            }
+            return SymbolTableSymbols(entries: [], problems: problems, callFrameInfo: frames)
+        }
+        var found: [SymbolTableSymbols.Entry] = []
+        if let table {
+            found += try functions(file, table: table, base: file.loadAddress, machine: file.machine, problems: &problems)
+        }
+        if let mini {
+            do {
+                found += try functions(mini.file, table: mini.table, base: file.loadAddress, machine: file.machine, problems: &problems)
+            } catch {
+                problems.append("\(error.within(".gnu_debugdata (MiniDebugInfo) .symtab"))")
+            }
+        }
+        let names = SymbolTableSymbols(entries: found)
+        let debugInfo = dwarf(file, names: names, limit: limit, problems: &problems)
+        return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
+                                      + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
+                                  callFrameInfo: frames, debugInfo: debugInfo, sectionMarkers: pltMarkers(file))
+    }
+
+    /// The procedure linkage table sections (`.plt`, `.plt.got`, `.plt.sec`, ...), which have no
+    /// symbols: Mozilla's dump_syms names them `<.plt ELF section in MODULE>`.
+    static func pltMarkers(_ file: ELFFile) -> [SymbolTableSymbols.Entry] {
+        file.sections.compactMap { section in
+            guard section.size > 0, section.address >= file.loadAddress, let name = file.sectionName(section),
+                  name == ".plt" || name.hasPrefix(".plt.") else { return nil }
+            return SymbolTableSymbols.Entry(address: section.address - file.loadAddress, size: 0,
+                                            name: "\(name) ELF section")
+        }
+    }
+
+    /// The FUNC and IFUNC symbols of `table` (a section of `file`) defined at or above `base`,
+    /// module-relative. A damaged entry ends the table; a bad name skips the symbol.
+    static func functions(_ file: ELFFile, table: ELFSectionHeader, base: UInt64, machine: UInt16,
+                          problems: inout [String]) throws(ParseError) -> [SymbolTableSymbols.Entry] {
         let entrySize = file.is64 ? 24 : 16
         guard table.entsize == 0 || Int(clamping: table.entsize) >= entrySize else {
-            throw ParseError(.invalidValue, offset: Int(clamping: table.offset), context: "ELF symbol table",
+            throw ParseError(.invalidValue, offset: file.bytes.fileOffset(Int(clamping: table.offset)), context: "ELF symbol table",
                              "entry size \(table.entsize) is smaller than \(entrySize)")
         }
         let stride = table.entsize == 0 ? entrySize : Int(clamping: table.entsize)
         let data = try file.sectionData(table)
         guard Int(table.link) < file.sections.count else {
-            throw ParseError(.outOfRange, offset: Int(clamping: table.offset), context: "ELF symbol table",
+            throw ParseError(.outOfRange, offset: file.bytes.fileOffset(Int(clamping: table.offset)), context: "ELF symbol table",
                              "its string table is section \(table.link), the file has \(file.sections.count)")
         }
         let strings = try file.sectionData(file.sections[Int(table.link)])
-        let base = file.loadAddress
         var found: [SymbolTableSymbols.Entry] = []
         var index = 1  // entry 0 is the null symbol
         while (index + 1) * stride <= data.count {
@@ -80,37 +136,29 @@ enum ELFSymbolTable {
                 continue
             }
             // ARM: bit 0 of a Thumb function's address marks the instruction set.
-            let address = (file.machine == ELF.EM_ARM ? value & ~1 : value) - base
+            let address = (machine == ELF.EM_ARM ? value & ~1 : value) - base
             found.append(SymbolTableSymbols.Entry(address: address, size: size, name: name))
         }
-        let names = SymbolTableSymbols(entries: found)
-        let debugInfo = dwarf(file, names: names)
-        return SymbolTableSymbols(entries: found, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
-                                      + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
-                                  callFrameInfo: frames, debugInfo: debugInfo,
-                                  sectionMarkers: pltMarkers(file))
+        return found
     }
 
-    /// The procedure linkage table sections (`.plt`, `.plt.got`, `.plt.sec`, ...), which have no
-    /// symbols: Mozilla's dump_syms names them `<.plt ELF section in MODULE>`.
-    static func pltMarkers(_ file: ELFFile) -> [SymbolTableSymbols.Entry] {
-        file.sections.compactMap { section in
-            guard section.size > 0, section.address >= file.loadAddress, let name = file.sectionName(section),
-                  name == ".plt" || name.hasPrefix(".plt.") else { return nil }
-            return SymbolTableSymbols.Entry(address: section.address - file.loadAddress, size: 0,
-                                            name: "\(name) ELF section")
-        }
-    }
-
-    /// The file's DWARF (uncompressed `.debug_*` sections), with module-relative addresses and
-    /// outer function names from the symbol table; nil without `.debug_info`.
-    static func dwarf(_ file: ELFFile, names: SymbolTableSymbols) -> DWARFDebugInfo? {
+    /// The file's DWARF (`.debug_*` sections, inflated when compressed, and GNU `.zdebug_*`),
+    /// with module-relative addresses and outer function names from the symbol table; nil
+    /// without `.debug_info`. A section that cannot be read or inflated is left out, with a
+    /// problem.
+    static func dwarf(_ file: ELFFile, names: SymbolTableSymbols, limit: Int = ELF.defaultDecompressedLimit,
+                      problems: inout [String]) -> DWARFDebugInfo? {
         var sections: [String: ByteView] = [:]
-        for section in file.sections where section.type != ELF.SHT_NOBITS && section.flags & ELF.SHF_COMPRESSED == 0 {
-            guard let name = file.sectionName(section), name.hasPrefix(".debug_"),
-                  DWARFSections.names.contains(DWARFSections.normalize(name)),
-                  let data = try? file.sectionData(section) else { continue }
-            sections[name] = data
+        for section in file.sections where section.type != ELF.SHT_NOBITS {
+            guard let full = file.sectionName(section) else { continue }
+            let name = ELFFile.uncompressedName(full)
+            guard name.hasPrefix(".debug_"), DWARFSections.names.contains(DWARFSections.normalize(name)),
+                  sections[name] == nil else { continue }
+            do {
+                sections[name] = try file.sectionContents(section, limit: limit)
+            } catch {
+                problems.append("\(error)")
+            }
         }
         guard sections[".debug_info"] != nil else { return nil }
         let base = file.loadAddress
@@ -122,9 +170,11 @@ enum ELFSymbolTable {
         return info.functions.isEmpty ? nil : info
     }
 
-    /// `.eh_frame` (else an uncompressed `.debug_frame`) with the CPU its register numbers
-    /// belong to; nil for CPUs without register names or files without either section.
-    static func callFrameInfo(_ file: ELFFile) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
+    /// `.eh_frame` (else `.debug_frame`, inflated when compressed) with the CPU its register
+    /// numbers belong to; nil for CPUs without register names or files without either section
+    /// (or when it cannot be inflated: then with a problem).
+    static func callFrameInfo(_ file: ELFFile, limit: Int = ELF.defaultDecompressedLimit,
+                              problems: inout [String]) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
         let cpu: CPU
         switch file.machine {
         case ELF.EM_X86_64: cpu = .amd64
@@ -134,14 +184,20 @@ enum ELFSymbolTable {
         default: return nil
         }
         let addressSize = file.is64 ? 8 : 4
-        if let section = file.section(named: "eh_frame"), section.flags & ELF.SHF_COMPRESSED == 0,
-           let data = try? file.sectionData(section) {
+        func contents(_ section: ELFSectionHeader) -> ByteView? {
+            do {
+                return try file.sectionContents(section, limit: limit)
+            } catch {
+                problems.append("\(error)")
+                return nil
+            }
+        }
+        if let section = file.section(named: "eh_frame"), let data = contents(section) {
             let text = file.section(named: "text")?.address
             return (DWARFCallFrameInfo(ehFrame: data, sectionAddress: section.address, addressSize: addressSize,
                                        endian: file.endian, textAddress: text), cpu, file.loadAddress)
         }
-        if let section = file.section(named: "debug_frame"), section.flags & ELF.SHF_COMPRESSED == 0,
-           let data = try? file.sectionData(section) {
+        if let section = file.section(named: "debug_frame"), let data = contents(section) {
             return (DWARFCallFrameInfo(debugFrame: data, addressSize: addressSize, endian: file.endian), cpu, file.loadAddress)
         }
         return nil

@@ -1,6 +1,6 @@
-/* Bounded drivers over the system decompression libraries; see CIngestCodecs.h. */
+/* Bounded drivers over the system decompression libraries; see CCodecs.h. */
 
-#include "CIngestCodecs.h"
+#include "CCodecs.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -25,42 +25,42 @@ typedef struct {
     size_t limit;    /* max_output + 1: producing this many bytes means "too big" */
 } output_buffer;
 
-/* Makes room for more output. Returns CINGEST_OK, CINGEST_TOO_BIG when `limit` bytes were
- * already produced, or CINGEST_NO_MEMORY. */
+/* Makes room for more output. Returns CCODECS_OK, CCODECS_TOO_BIG when `limit` bytes were
+ * already produced, or CCODECS_NO_MEMORY. */
 static int reserve(output_buffer *out) {
-    if (out->size >= out->limit) return CINGEST_TOO_BIG;
-    if (out->size < out->capacity) return CINGEST_OK;
+    if (out->size >= out->limit) return CCODECS_TOO_BIG;
+    if (out->size < out->capacity) return CCODECS_OK;
     size_t grown = out->capacity < (64 << 10) ? (64 << 10) : out->capacity * 2;
     if (grown < out->capacity || grown > out->limit) grown = out->limit;
     uint8_t *data = realloc(out->data, grown);
-    if (data == NULL) return CINGEST_NO_MEMORY;
+    if (data == NULL) return CCODECS_NO_MEMORY;
     out->data = data;
     out->capacity = grown;
-    return CINGEST_OK;
+    return CCODECS_OK;
 }
 
 static size_t clamp(size_t n) { return n > CHUNK_LIMIT ? CHUNK_LIMIT : n; }
 
-static void say(cingest_result *result, const char *text) {
+static void say(ccodecs_result *result, const char *text) {
     snprintf(result->message, sizeof result->message, "%s", text ? text : "");
 }
 
 /* ---- zlib: gzip, zlib and raw deflate ---- */
 
 static int run_zlib(int codec, const uint8_t *input, size_t input_size, output_buffer *out,
-                    cingest_result *result, size_t *consumed) {
+                    ccodecs_result *result, size_t *consumed) {
     z_stream stream;
     memset(&stream, 0, sizeof stream);
-    int window = codec == CINGEST_CODEC_GZIP ? 16 + MAX_WBITS : codec == CINGEST_CODEC_ZLIB ? MAX_WBITS : -MAX_WBITS;
+    int window = codec == CCODECS_CODEC_GZIP ? 16 + MAX_WBITS : codec == CCODECS_CODEC_ZLIB ? MAX_WBITS : -MAX_WBITS;
     if (inflateInit2(&stream, window) != Z_OK) {
         say(result, "zlib could not start");
-        return CINGEST_NO_MEMORY;
+        return CCODECS_NO_MEMORY;
     }
     size_t in_pos = 0;
     int status;
     for (;;) {
         status = reserve(out);
-        if (status != CINGEST_OK) break;
+        if (status != CCODECS_OK) break;
         stream.next_in = (Bytef *)(input + in_pos);
         stream.avail_in = (uInt)clamp(input_size - in_pos);
         stream.next_out = out->data + out->size;
@@ -70,28 +70,28 @@ static int run_zlib(int codec, const uint8_t *input, size_t input_size, output_b
         in_pos += avail_in - stream.avail_in;
         out->size += avail_out - stream.avail_out;
         if (rc == Z_STREAM_END) {
-            if (in_pos == input_size) { status = CINGEST_OK; break; }
+            if (in_pos == input_size) { status = CCODECS_OK; break; }
             /* gzip(1) reads concatenated members as one file. */
-            if (codec == CINGEST_CODEC_GZIP && input_size - in_pos >= 2 && input[in_pos] == 0x1f &&
+            if (codec == CCODECS_CODEC_GZIP && input_size - in_pos >= 2 && input[in_pos] == 0x1f &&
                 input[in_pos + 1] == 0x8b) {
-                if (inflateReset(&stream) != Z_OK) { say(result, "zlib could not restart"); status = CINGEST_CORRUPT; break; }
+                if (inflateReset(&stream) != Z_OK) { say(result, "zlib could not restart"); status = CCODECS_CORRUPT; break; }
                 continue;
             }
             say(result, "data after the end of the compressed stream");
-            status = CINGEST_TRAILING;
+            status = CCODECS_TRAILING;
             break;
         }
         if (rc == Z_OK) continue;
         if (rc == Z_BUF_ERROR) {
             if (stream.avail_out == 0) continue;
             say(result, "the input ended before the end of the compressed stream");
-            status = CINGEST_TRUNCATED;
+            status = CCODECS_TRUNCATED;
             break;
         }
-        if (rc == Z_MEM_ERROR) { say(result, "zlib ran out of memory"); status = CINGEST_NO_MEMORY; break; }
-        if (rc == Z_NEED_DICT) { say(result, "the stream needs a preset dictionary"); status = CINGEST_CORRUPT; break; }
+        if (rc == Z_MEM_ERROR) { say(result, "zlib ran out of memory"); status = CCODECS_NO_MEMORY; break; }
+        if (rc == Z_NEED_DICT) { say(result, "the stream needs a preset dictionary"); status = CCODECS_CORRUPT; break; }
         say(result, stream.msg ? stream.msg : "corrupt data");
-        status = CINGEST_CORRUPT;
+        status = CCODECS_CORRUPT;
         break;
     }
     inflateEnd(&stream);
@@ -113,34 +113,34 @@ static const char *lzma_words(lzma_ret rc) {
     }
 }
 
-static int run_xz(const uint8_t *input, size_t input_size, output_buffer *out, cingest_result *result,
+static int run_xz(const uint8_t *input, size_t input_size, output_buffer *out, ccodecs_result *result,
                   size_t *consumed) {
     lzma_stream stream = LZMA_STREAM_INIT;
     if (lzma_stream_decoder(&stream, XZ_MEMORY_LIMIT, LZMA_CONCATENATED) != LZMA_OK) {
         say(result, "liblzma could not start");
-        return CINGEST_NO_MEMORY;
+        return CCODECS_NO_MEMORY;
     }
     stream.next_in = input;
     stream.avail_in = input_size;
     int status;
     for (;;) {
         status = reserve(out);
-        if (status != CINGEST_OK) break;
+        if (status != CCODECS_OK) break;
         stream.next_out = out->data + out->size;
         stream.avail_out = out->capacity - out->size;
         size_t avail_out = stream.avail_out;
         lzma_ret rc = lzma_code(&stream, LZMA_FINISH);
         out->size += avail_out - stream.avail_out;
-        if (rc == LZMA_STREAM_END) { status = CINGEST_OK; break; }
+        if (rc == LZMA_STREAM_END) { status = CCODECS_OK; break; }
         if (rc == LZMA_OK) continue;
         if (rc == LZMA_BUF_ERROR) {
             if (stream.avail_out == 0) continue;
             say(result, "the input ended before the end of the compressed stream");
-            status = CINGEST_TRUNCATED;
+            status = CCODECS_TRUNCATED;
             break;
         }
         say(result, lzma_words(rc));
-        status = rc == LZMA_MEM_ERROR ? CINGEST_NO_MEMORY : CINGEST_CORRUPT;
+        status = rc == LZMA_MEM_ERROR ? CCODECS_NO_MEMORY : CCODECS_CORRUPT;
         break;
     }
     *consumed = input_size - stream.avail_in;
@@ -160,19 +160,19 @@ static const char *bzip2_words(int rc) {
     }
 }
 
-static int run_bzip2(const uint8_t *input, size_t input_size, output_buffer *out, cingest_result *result,
+static int run_bzip2(const uint8_t *input, size_t input_size, output_buffer *out, ccodecs_result *result,
                      size_t *consumed) {
     bz_stream stream;
     memset(&stream, 0, sizeof stream);
     if (BZ2_bzDecompressInit(&stream, 0, 0) != BZ_OK) {
         say(result, "libbz2 could not start");
-        return CINGEST_NO_MEMORY;
+        return CCODECS_NO_MEMORY;
     }
     size_t in_pos = 0;
     int status;
     for (;;) {
         status = reserve(out);
-        if (status != CINGEST_OK) break;
+        if (status != CCODECS_OK) break;
         stream.next_in = (char *)(input + in_pos);
         stream.avail_in = (unsigned)clamp(input_size - in_pos);
         stream.next_out = (char *)(out->data + out->size);
@@ -182,7 +182,7 @@ static int run_bzip2(const uint8_t *input, size_t input_size, output_buffer *out
         in_pos += avail_in - stream.avail_in;
         out->size += avail_out - stream.avail_out;
         if (rc == BZ_STREAM_END) {
-            if (in_pos == input_size) { status = CINGEST_OK; break; }
+            if (in_pos == input_size) { status = CCODECS_OK; break; }
             /* bzip2(1) reads concatenated streams as one file. */
             if (input_size - in_pos >= 3 && memcmp(input + in_pos, "BZh", 3) == 0) {
                 BZ2_bzDecompressEnd(&stream);
@@ -190,23 +190,23 @@ static int run_bzip2(const uint8_t *input, size_t input_size, output_buffer *out
                 if (BZ2_bzDecompressInit(&stream, 0, 0) != BZ_OK) {
                     say(result, "libbz2 could not restart");
                     *consumed = in_pos;
-                    return CINGEST_NO_MEMORY;
+                    return CCODECS_NO_MEMORY;
                 }
                 continue;
             }
             say(result, "data after the end of the compressed stream");
-            status = CINGEST_TRAILING;
+            status = CCODECS_TRAILING;
             break;
         }
         if (rc == BZ_OK) {
             int progressed = avail_in != stream.avail_in || avail_out != stream.avail_out;
             if (progressed || stream.avail_out == 0) continue;
             say(result, "the input ended before the end of the compressed stream");
-            status = CINGEST_TRUNCATED;
+            status = CCODECS_TRUNCATED;
             break;
         }
         say(result, bzip2_words(rc));
-        status = rc == BZ_MEM_ERROR ? CINGEST_NO_MEMORY : CINGEST_CORRUPT;
+        status = rc == BZ_MEM_ERROR ? CCODECS_NO_MEMORY : CCODECS_CORRUPT;
         break;
     }
     BZ2_bzDecompressEnd(&stream);
@@ -216,32 +216,32 @@ static int run_bzip2(const uint8_t *input, size_t input_size, output_buffer *out
 
 /* ---- libzstd ---- */
 
-static int run_zstd(const uint8_t *input, size_t input_size, output_buffer *out, cingest_result *result,
+static int run_zstd(const uint8_t *input, size_t input_size, output_buffer *out, ccodecs_result *result,
                     size_t *consumed) {
     ZSTD_DStream *stream = ZSTD_createDStream();
     if (stream == NULL) {
         say(result, "libzstd could not start");
-        return CINGEST_NO_MEMORY;
+        return CCODECS_NO_MEMORY;
     }
     ZSTD_initDStream(stream);
     ZSTD_inBuffer in = {input, input_size, 0};
     int status;
     for (;;) {
         status = reserve(out);
-        if (status != CINGEST_OK) break;
+        if (status != CCODECS_OK) break;
         ZSTD_outBuffer target = {out->data + out->size, out->capacity - out->size, 0};
         size_t rc = ZSTD_decompressStream(stream, &target, &in);
         out->size += target.pos;
         if (ZSTD_isError(rc)) {
             say(result, ZSTD_getErrorName(rc));
-            status = CINGEST_CORRUPT;
+            status = CCODECS_CORRUPT;
             break;
         }
-        if (rc == 0 && in.pos == in.size) { status = CINGEST_OK; break; }
+        if (rc == 0 && in.pos == in.size) { status = CCODECS_OK; break; }
         /* A frame ended with more input: the decoder starts the next frame on the next call. */
         if (rc != 0 && in.pos == in.size && target.pos < target.size) {
             say(result, "the input ended before the end of the compressed stream");
-            status = CINGEST_TRUNCATED;
+            status = CCODECS_TRUNCATED;
             break;
         }
     }
@@ -252,33 +252,33 @@ static int run_zstd(const uint8_t *input, size_t input_size, output_buffer *out,
 
 /* ---- libbrotlidec ---- */
 
-static int run_brotli(const uint8_t *input, size_t input_size, output_buffer *out, cingest_result *result,
+static int run_brotli(const uint8_t *input, size_t input_size, output_buffer *out, ccodecs_result *result,
                       size_t *consumed) {
     BrotliDecoderState *state = BrotliDecoderCreateInstance(NULL, NULL, NULL);
     if (state == NULL) {
         say(result, "libbrotlidec could not start");
-        return CINGEST_NO_MEMORY;
+        return CCODECS_NO_MEMORY;
     }
     size_t avail_in = input_size;
     const uint8_t *next_in = input;
     int status;
     for (;;) {
         status = reserve(out);
-        if (status != CINGEST_OK) break;
+        if (status != CCODECS_OK) break;
         size_t avail_out = out->capacity - out->size;
         uint8_t *next_out = out->data + out->size;
         BrotliDecoderResult rc = BrotliDecoderDecompressStream(state, &avail_in, &next_in, &avail_out, &next_out, NULL);
         out->size = (size_t)(next_out - out->data);
         if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
-            if (avail_in == 0) { status = CINGEST_OK; break; }
+            if (avail_in == 0) { status = CCODECS_OK; break; }
             say(result, "data after the end of the compressed stream");
-            status = CINGEST_TRAILING;
+            status = CCODECS_TRAILING;
             break;
         }
         if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) continue;
         if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
             say(result, "the input ended before the end of the compressed stream");
-            status = CINGEST_TRUNCATED;
+            status = CCODECS_TRUNCATED;
             break;
         }
         BrotliDecoderErrorCode code = BrotliDecoderGetErrorCode(state);
@@ -289,8 +289,8 @@ static int run_brotli(const uint8_t *input, size_t input_size, output_buffer *ou
                          || code == BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS
                          || code == BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP
                          || code == BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES
-                     ? CINGEST_NO_MEMORY
-                     : CINGEST_CORRUPT;
+                     ? CCODECS_NO_MEMORY
+                     : CCODECS_CORRUPT;
         break;
     }
     *consumed = input_size - avail_in;
@@ -298,8 +298,8 @@ static int run_brotli(const uint8_t *input, size_t input_size, output_buffer *ou
     return status;
 }
 
-int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_t max_output,
-                       cingest_result *result) {
+int ccodecs_decompress(int codec, const uint8_t *input, size_t input_size, size_t max_output,
+                       ccodecs_result *result) {
     memset(result, 0, sizeof *result);
     static const uint8_t empty = 0;
     if (input == NULL) input = &empty;
@@ -307,22 +307,22 @@ int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_
     size_t consumed = 0;
     int status;
     switch (codec) {
-    case CINGEST_CODEC_GZIP:
-    case CINGEST_CODEC_ZLIB:
-    case CINGEST_CODEC_DEFLATE_RAW: status = run_zlib(codec, input, input_size, &out, result, &consumed); break;
-    case CINGEST_CODEC_XZ: status = run_xz(input, input_size, &out, result, &consumed); break;
-    case CINGEST_CODEC_BZIP2: status = run_bzip2(input, input_size, &out, result, &consumed); break;
-    case CINGEST_CODEC_ZSTD: status = run_zstd(input, input_size, &out, result, &consumed); break;
-    case CINGEST_CODEC_BROTLI: status = run_brotli(input, input_size, &out, result, &consumed); break;
-    default: say(result, "unknown codec"); status = CINGEST_BAD_CODEC; break;
+    case CCODECS_CODEC_GZIP:
+    case CCODECS_CODEC_ZLIB:
+    case CCODECS_CODEC_DEFLATE_RAW: status = run_zlib(codec, input, input_size, &out, result, &consumed); break;
+    case CCODECS_CODEC_XZ: status = run_xz(input, input_size, &out, result, &consumed); break;
+    case CCODECS_CODEC_BZIP2: status = run_bzip2(input, input_size, &out, result, &consumed); break;
+    case CCODECS_CODEC_ZSTD: status = run_zstd(input, input_size, &out, result, &consumed); break;
+    case CCODECS_CODEC_BROTLI: status = run_brotli(input, input_size, &out, result, &consumed); break;
+    default: say(result, "unknown codec"); status = CCODECS_BAD_CODEC; break;
     }
     /* A stream that ends exactly at limit (max_output + 1 bytes) ends before reserve() sees it. */
-    if (status == CINGEST_OK && out.size > max_output) status = CINGEST_TOO_BIG;
-    if (status == CINGEST_TOO_BIG) say(result, "the decompressed data passed the size limit");
-    if (status == CINGEST_NO_MEMORY && result->message[0] == 0) say(result, "out of memory");
+    if (status == CCODECS_OK && out.size > max_output) status = CCODECS_TOO_BIG;
+    if (status == CCODECS_TOO_BIG) say(result, "the decompressed data passed the size limit");
+    if (status == CCODECS_NO_MEMORY && result->message[0] == 0) say(result, "out of memory");
     result->input_offset = consumed;
     result->output_size = out.size;
-    if (status == CINGEST_OK && out.size > 0) {
+    if (status == CCODECS_OK && out.size > 0) {
         result->data = out.data;
         result->size = out.size;
     } else {
@@ -331,9 +331,9 @@ int cingest_decompress(int codec, const uint8_t *input, size_t input_size, size_
     return status;
 }
 
-void cingest_free(void *data) { free(data); }
+void ccodecs_free(void *data) { free(data); }
 
-uint32_t cingest_crc32(uint32_t crc, const uint8_t *data, size_t size) {
+uint32_t ccodecs_crc32(uint32_t crc, const uint8_t *data, size_t size) {
     uLong value = crc;
     while (size > 0) {
         size_t n = clamp(size);
