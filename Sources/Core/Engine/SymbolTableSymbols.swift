@@ -26,11 +26,15 @@ public struct SymbolTableSymbols: ModuleSymbols {
     let frames: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)?
     /// DWARF functions, inline calls and line tables, with module-relative addresses.
     let debugInfo: DWARFDebugInfo?
+    /// Unwind rules from the file's own unwind table (Mach-O compact unwind), asked before the
+    /// DWARF CFI.
+    public let unwindTable: (any UnwindRuleTable)?
 
     public init(entries: [Entry], problems: [String] = [],
                 callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil,
-                debugInfo: DWARFDebugInfo? = nil) {
+                debugInfo: DWARFDebugInfo? = nil, unwindTable: (any UnwindRuleTable)? = nil) {
         self.frames = callFrameInfo
+        self.unwindTable = unwindTable
         self.debugInfo = debugInfo
         let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
         var unique: [Entry] = []
@@ -96,9 +100,22 @@ public struct SymbolTableSymbols: ModuleSymbols {
         return entries[i].size > 0 && address < entries[i].address &+ entries[i].size
     }
 
+    /// The unwind table's rules when it has some for `address`, otherwise the DWARF CFI's (as
+    /// Apple's unwinder does: a compact unwind entry in "DWARF" mode defers to `__eh_frame`).
     public func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+        if let unwindTable, let rules = unwindTable.rules(at: address) { return rules }
         guard let frames else { return nil }
         return frames.cfi.rules(at: address, cpu: frames.cpu, loadAddress: frames.loadAddress)
+    }
+
+    /// Every `STACK CFI` record, module-relative, the way symbolic writes a file's CFI: the
+    /// unwind table's records when there is a table (they include the DWARF FDEs it defers to;
+    /// FDEs it does not name are left out, as symbolic skips `__eh_frame` then), otherwise one
+    /// group per DWARF FDE in section order.
+    public func breakpadCFIRecords() -> [BreakpadCFIRecord] {
+        if let unwindTable { return unwindTable.breakpadRecords() }
+        guard let frames else { return [] }
+        return frames.cfi.breakpadRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
     }
 
     /// A file with only unwind information names nothing, so scanning must not rely on it.
