@@ -374,12 +374,29 @@ struct CompactUnwindTable: UnwindRuleTable {
         }
     }
 
-    /// One `STACK CFI INIT` per entry, in entry order, as symbolic's `read_compact_unwind_info`
-    /// writes them; a DWARF-mode entry gives the records of the FDE it names (all its rows).
-    func breakpadRecords() -> [BreakpadCFIRecord] {
+    /// Whether `encoding` is x86's stack-indirect mode (the frame size is the immediate of the
+    /// prologue's `sub`), which symbolic does not decode.
+    func isStackIndirect(_ encoding: UInt32) -> Bool {
+        (cpu == .amd64 || cpu == .x86) && (encoding >> 24) & 0xf == 3
+    }
+
+    /// One `STACK CFI INIT` per entry, in entry order, exactly as symbolic's
+    /// `read_compact_unwind_info` writes them (``breakpadRecords(symbolicCompatible:)`` with true).
+    func breakpadRecords() -> [BreakpadCFIRecord] { breakpadRecords(symbolicCompatible: true) }
+
+    /// One `STACK CFI INIT` per entry, in entry order; a DWARF-mode entry gives the records of
+    /// the FDE it names (all its rows). With `symbolicCompatible`, stack-indirect entries are
+    /// written as symbolic writes them, which does not decode that mode: as a stackless leaf
+    /// on x86_64 (`.cfa: $rsp 8 + .ra: .cfa -8 + ^`), not at all on i386. Without it they get
+    /// the frame size read from the `sub` instruction, the rules ``rules(at:)`` gives.
+    func breakpadRecords(symbolicCompatible: Bool) -> [BreakpadCFIRecord] {
         var records: [BreakpadCFIRecord] = []
         for entry in info.entries {
-            switch rule(for: entry) {
+            var rule = rule(for: entry)
+            if symbolicCompatible && isStackIndirect(entry.encoding) {
+                rule = cpu == .amd64 ? .rules(".cfa: $rsp 8 + .ra: .cfa -8 + ^") : .none
+            }
+            switch rule {
             case .rules(let text):
                 records.append(BreakpadCFIRecord(address: UInt64(entry.address), size: UInt64(entry.length), rules: text))
             case .dwarf(let offset):
