@@ -275,6 +275,46 @@ struct CompactUnwindTests {
         #expect(table.breakpadRecords().map(\.address) == [0x1000, 0x1100, 0x1180])
     }
 
+    /// Whole images: an arm64 and an i386 Mach-O whose `__unwind_info` is read by the symbol
+    /// format (the i386 one with a stack-indirect entry whose `sub` is in `__text`).
+    @Test func arm64AndI386Images() throws {
+        var arm64 = MachOBuilder(cputype: 0x0100_000C, cpusubtype: 0)
+        arm64.segments[1].sections[1].data = Self.section(common: [0x0400_0001], pages: [
+            (0, .regular([(0, 0x0400_0001), (0x40, 0x0200_1000)])),
+        ], end: 0x80)
+        let a = try #require(try MachOSymbolFormat().load(ByteView(arm64.build()), location: "arm64") as? SymbolTableSymbols)
+        #expect(a.problems.isEmpty, "\(a.problems)")
+        #expect(a.callFrameInfo(at: 0x10) == CallFrameRules(parsing: ".cfa: x29 16 + x29: .cfa -16 + ^ .ra: .cfa -8 + ^ "
+                                                                      + "x19: .cfa -24 + ^ x20: .cfa -32 + ^"))
+        #expect(a.callFrameInfo(at: 0x7f) == CallFrameRules(parsing: ".cfa: sp 16 + .ra: x30 0 +"))
+        #expect(a.callFrameInfo(at: 0x80) == nil)
+        #expect(a.breakpadCFIRecords().map(\.description) == [
+            "STACK CFI INIT 0 40 .cfa: x29 16 + x29: .cfa -16 + ^ .ra: .cfa -8 + ^ x19: .cfa -24 + ^ x20: .cfa -32 + ^",
+            "STACK CFI INIT 40 40 .cfa: sp 16 + .ra: x30 0 +",
+        ])
+
+        // push ebp; mov ebp, esp; sub esp, 0x200; ret: the immediate is 5 bytes in, plus one push.
+        var i386 = MachOBuilder(is64: false, cputype: 7, cpusubtype: 3)
+        i386.segments[1].sections[0].data = [0x55, 0x89, 0xe5, 0x81, 0xec, 0x00, 0x02, 0x00, 0x00, 0xc3]
+        i386.segments[1].sections[1].data = Self.section(common: [], pages: [
+            (0, .regular([(0, 0x0300_0000 | (5 << 16) | (1 << 13))])),
+        ], end: 0x10)
+        let b = try #require(try MachOSymbolFormat().load(ByteView(i386.build()), location: "i386") as? SymbolTableSymbols)
+        #expect(b.problems.isEmpty, "\(b.problems)")
+        #expect(b.callFrameInfo(at: 3) == CallFrameRules(parsing: ".cfa: $esp 516 + .ra: .cfa -4 + ^"))
+        #expect(b.breakpadCFIRecords().isEmpty)  // symbolic writes nothing for i386 stack-indirect
+        let table = try #require(b.unwindTable as? CompactUnwindTable)
+        #expect(table.breakpadRecords(symbolicCompatible: false).map(\.description) == ["STACK CFI INIT 0 10 .cfa: $esp 516 + .ra: .cfa -4 + ^"])
+    }
+
+    /// A dSYM keeps `__unwind_info`'s header but not its contents: no table, no problem.
+    @Test func dSYMHasNoTable() throws {
+        let path = "symbolic/debug-files/macos/crash.dSYM/Contents/Resources/DWARF/crash"
+        let symbols = try #require(try MachOSymbolFormat().load(ByteView(try Fixtures.bytes(path)), location: path) as? SymbolTableSymbols)
+        #expect(symbols.unwindTable == nil)
+        #expect(!symbols.problems.contains { $0.contains("__unwind_info") })
+    }
+
     // MARK: - Malformed sections
 
     @Test func truncatedHeader() {
