@@ -415,6 +415,29 @@ struct CompactUnwindTests {
         print("__unwind_info fuzz (\(original.count) bytes): \(parsed) parsed, \(failed) refused with an error")
     }
 
+    /// A whole binary with a damaged `__unwind_info` still loads: names and `__eh_frame` rules
+    /// stay, the damage is a problem with its offset.
+    @Test func damagedSectionInAWholeBinary() throws {
+        var bytes = try Fixtures.bytes(Self.crashPath)
+        let (_, section) = try Self.unwindInfoSection()
+        let start = section.fileOffset(0)
+        bytes[start] = 2  // version 2
+        let symbols = try #require(try MachOSymbolFormat().load(ByteView(bytes), location: "damaged") as? SymbolTableSymbols)
+        #expect(symbols.unwindTable == nil)
+        let problem = try #require(symbols.problems.first { $0.contains("__unwind_info") })
+        #expect(problem.contains("version 2") && problem.contains("0x\(String(start, radix: 16))"), "\(problem)")
+        #expect(symbols.lookup(0xd20) != nil)
+        #expect(!symbols.breakpadCFIRecords().isEmpty)  // every __eh_frame FDE instead
+
+        // The first-level index pointing past the section: the same, with the index's offset.
+        var index = try Fixtures.bytes(Self.crashPath)
+        index.replaceSubrange(start + 20..<start + 24, with: [0xf0, 0xff, 0xff, 0x7f])
+        let second = try #require(try MachOSymbolFormat().load(ByteView(index), location: "damaged") as? SymbolTableSymbols)
+        #expect(second.unwindTable == nil)
+        #expect(second.problems.contains { $0.contains("__unwind_info") && $0.contains("0x\(String(start + 20, radix: 16))") },
+                "\(second.problems)")
+    }
+
     // MARK: - Stackwalk
 
     /// symbolicator's macos.dmp walked with only the crash binary: with compact unwind the

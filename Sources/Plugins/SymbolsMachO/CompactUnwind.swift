@@ -195,7 +195,12 @@ enum CompactUnwindRule: Equatable {
             let (sp, bp) = cpu == .amd64 ? ("$rsp", "$rbp") : ("$esp", "$ebp")
             let names = cpu == .amd64 ? amd64Registers : x86Registers
             switch mode {
-            case 1:  // RBP/EBP frame: saved registers from bp - 8 * offset upwards, lowest bits first
+            case 1:
+                // RBP/EBP frame: the saved registers from bp - offset * p upwards, the lowest 3
+                // bits first (UNWIND_X86_64_RBP_FRAME_OFFSET is bits 16-23, _REGISTERS bits 0-14,
+                // as libunwind reads them). symbolic reads the offset from bits 0-7 and the
+                // registers from bits 9-23, so its records differ for frames that save registers.
+                // (The fixture from symbolic has no such entry.)
                 let offset = Int((encoding >> 16) & 0xff)
                 let registers = encoding & 0x7fff
                 var parts = [".cfa: \(bp) \(2 * p) +", "\(bp): .cfa \(-2 * p) + ^", ".ra: .cfa \(-p) + ^"]
