@@ -10,12 +10,12 @@
 /// - one `FUNC` per DWARF function range, followed by its `INLINE` records (depth, call line,
 ///   call file, origin, then the inlined call's ranges) and its line records: the line-table rows
 ///   inside the function, each sized to the next row or the function's end, rows of equal
-///   position merged;
+///   position merged except where an inlined call starts or ends;
 /// - `PUBLIC` for each symbol-table function that no `FUNC` covers and, in Mozilla's flavor, for code
 ///   sections without symbols (`<.plt ELF section in MODULE>`);
-/// - `STACK CFI` from `.eh_frame`/`.debug_frame`/`__eh_frame` in symbolic's layout (Mozilla's
-///   dump_syms and Sentry write the same), then rows of any other unwind table for the
-///   addresses the DWARF rows leave uncovered.
+/// - `STACK CFI` from `.eh_frame`/`.debug_frame`/`__eh_frame`, or from a Mach-O's compact unwind
+///   with the FDEs it defers to, in symbolic's layout (Mozilla's dump_syms and Sentry write the
+///   same).
 ///
 /// Names are demangled with `demangle` (Breakpad files hold readable names).
 public struct BreakpadSymbolWriter: Sendable {
@@ -130,9 +130,15 @@ public struct BreakpadSymbolWriter: Sendable {
         var body = blocks.sorted { $0.address < $1.address }.map(\.text).joined()
 
         var cfi: [BreakpadCFIRecord] = []
-        if let frames = layers.lazy.compactMap(\.frames).first {
-            cfi = flavor == .breakpad ? frames.cfi.dumpSymsRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
-                : frames.cfi.breakpadRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
+        switch flavor {
+        case .mozilla:
+            // symbolic's records: a Mach-O's compact unwind (with the FDEs it defers to), else the FDEs.
+            if let layer = layers.first(where: { $0.unwindTable != nil || $0.frames != nil }) { cfi = layer.breakpadCFIRecords() }
+        case .breakpad:
+            // Breakpad's dump_syms reads DWARF CFI only.
+            if let frames = layers.lazy.compactMap(\.frames).first {
+                cfi = frames.cfi.dumpSymsRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
+            }
         }
         for record in cfi { body += record.description + "\n" }
 

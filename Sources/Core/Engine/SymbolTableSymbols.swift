@@ -30,11 +30,15 @@ public struct SymbolTableSymbols: ModuleSymbols {
     /// `PUBLIC <address> 0 <.plt ELF section in MODULE>`: written to `.sym` files, not used in
     /// lookups.
     public let sectionMarkers: [Entry]
+    /// Unwind rules from the file's own unwind table (Mach-O compact unwind), asked before the
+    /// DWARF CFI.
+    public let unwindTable: (any UnwindRuleTable)?
 
     public init(entries: [Entry], problems: [String] = [],
                 callFrameInfo: (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? = nil,
-                debugInfo: DWARFDebugInfo? = nil, sectionMarkers: [Entry] = []) {
+                debugInfo: DWARFDebugInfo? = nil, unwindTable: (any UnwindRuleTable)? = nil, sectionMarkers: [Entry] = []) {
         self.frames = callFrameInfo
+        self.unwindTable = unwindTable
         self.sectionMarkers = sectionMarkers
         self.debugInfo = debugInfo
         let sorted = entries.sorted { ($0.address, $1.size) < ($1.address, $0.size) }
@@ -101,9 +105,22 @@ public struct SymbolTableSymbols: ModuleSymbols {
         return entries[i].size > 0 && address < entries[i].address &+ entries[i].size
     }
 
+    /// The unwind table's rules when it has some for `address`, otherwise the DWARF CFI's (as
+    /// Apple's unwinder does: a compact unwind entry in "DWARF" mode defers to `__eh_frame`).
     public func callFrameInfo(at address: UInt64) -> CallFrameRules? {
+        if let unwindTable, let rules = unwindTable.rules(at: address) { return rules }
         guard let frames else { return nil }
         return frames.cfi.rules(at: address, cpu: frames.cpu, loadAddress: frames.loadAddress)
+    }
+
+    /// Every `STACK CFI` record, module-relative, the way symbolic writes a file's CFI: the
+    /// unwind table's records when there is a table (they include the DWARF FDEs it defers to;
+    /// FDEs it does not name are left out, as symbolic skips `__eh_frame` then), otherwise one
+    /// group per DWARF FDE in section order.
+    public func breakpadCFIRecords() -> [BreakpadCFIRecord] {
+        if let unwindTable { return unwindTable.breakpadRecords() }
+        guard let frames else { return [] }
+        return frames.cfi.breakpadRecords(cpu: frames.cpu, loadAddress: frames.loadAddress)
     }
 
     /// A file with only unwind information names nothing, so scanning must not rely on it.
@@ -111,7 +128,7 @@ public struct SymbolTableSymbols: ModuleSymbols {
     public var features: DebugFeatures {
         var features: DebugFeatures = hasFunctionNames ? .symtab : []
         if debugInfo != nil { features.insert(.debug) }
-        if frames != nil { features.insert(.unwind) }
+        if frames != nil || unwindTable != nil { features.insert(.unwind) }
         return features
     }
     public func windowsFrameInfo(at address: UInt64) -> WindowsFrameInfo? { nil }

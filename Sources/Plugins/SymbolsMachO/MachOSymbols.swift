@@ -7,7 +7,8 @@ import CrashpipeCore
 /// Mach-O symbols carry no size: each defined symbol in `__TEXT,__text` runs to the next one
 /// (the last to the section's end). Names come from the table as they are (mangled); the
 /// pipeline's demangle stage reads them. A fat file is refused (the store keeps one slice per
-/// object). Unwind rules come from `__eh_frame`; DWARF and compact unwind are not read yet.
+/// object). Unwind rules come from compact unwind (`__unwind_info`) and `__eh_frame`, which
+/// compact unwind's DWARF-mode entries defer to.
 public struct MachOSymbolFormat: SymbolFormat {
     public init() {}
 
@@ -82,10 +83,13 @@ enum MachOSymbolTable {
             functions.append(SymbolTableSymbols.Entry(address: address - base, size: next - address, name: name))
         }
         let frames = callFrameInfo(file)
-        let debugInfo = dwarf(file, names: SymbolTableSymbols(entries: functions))
+        let names = SymbolTableSymbols(entries: functions)
+        let debugInfo = dwarf(file, names: names)
+        var unwindProblems: [String] = []
+        let unwindTable = compactUnwind(file, ehFrame: frames?.cfi, names: names, problems: &unwindProblems)
         return SymbolTableSymbols(entries: functions, problems: problems + (frames?.cfi.problems.map { "\($0)" } ?? [])
-                                      + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
-                                  callFrameInfo: frames, debugInfo: debugInfo)
+                                      + unwindProblems + (debugInfo?.errors.map { "DWARF: \($0)" } ?? []),
+                                  callFrameInfo: frames, debugInfo: debugInfo, unwindTable: unwindTable)
     }
 
     /// The `__DWARF` segment's sections (a dSYM's contents), with `__TEXT`-relative addresses
@@ -109,16 +113,55 @@ enum MachOSymbolTable {
         return info.functions.isEmpty ? nil : info
     }
 
-    /// `__TEXT,__eh_frame` with the CPU its register numbers belong to (x86, x86_64, arm64);
-    /// compact unwind (`__unwind_info`) is not read yet.
-    static func callFrameInfo(_ file: MachOFile) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
-        let cpu: CPU
+    /// The CPU whose unwind rules this plugin writes (x86, x86_64, arm64), or nil.
+    static func unwindCPU(_ file: MachOFile) -> CPU? {
         switch file.cputype {
-        case 0x0100_0007: cpu = .amd64
-        case 7: cpu = .x86
-        case 0x0100_000C: cpu = .arm64
+        case 0x0100_0007: return .amd64
+        case 7: return .x86
+        case 0x0100_000C: return .arm64
         default: return nil
         }
+    }
+
+    /// `__TEXT,__unwind_info` as an unwind table (its DWARF-mode entries defer to `ehFrame`);
+    /// nil without the section or when its header is unreadable (the reason goes to `problems`).
+    static func compactUnwind(_ file: MachOFile, ehFrame: DWARFCallFrameInfo?, names: SymbolTableSymbols,
+                              problems: inout [String]) -> CompactUnwindTable? {
+        guard let cpu = unwindCPU(file) else { return nil }
+        var textSections: [(address: UInt64, bytes: ByteView)] = []
+        var unwindInfo: ByteView?
+        let base = file.loadAddress
+        for segment in file.segments where segment.name == "__TEXT" {
+            for section in segment.sections where section.offset != 0 && section.address >= base {
+                guard let data = try? file.bytes.slice(offset: UInt64(section.offset), size: section.size,
+                                                       what: section.name ?? "section") else { continue }
+                if section.name == "__unwind_info" {
+                    if unwindInfo == nil { unwindInfo = data }
+                } else {
+                    textSections.append((section.address - base, data))
+                }
+            }
+        }
+        guard let unwindInfo else { return nil }
+        let info: CompactUnwindInfo
+        do {
+            info = try CompactUnwindInfo(unwindInfo, endian: file.endian)
+        } catch {
+            problems.append("__unwind_info: \(error)")
+            return nil
+        }
+        problems += info.problems.map { "__unwind_info: \($0)" }
+        return CompactUnwindTable(info: info, cpu: cpu, ehFrame: ehFrame, loadAddress: base, text: textSections,
+                                  endian: file.endian, functionName: { address in
+                                      guard let found = names.lookup(address), !found.isPublic || found.functionAddress == address
+                                      else { return nil }
+                                      return found.function
+                                  })
+    }
+
+    /// `__TEXT,__eh_frame` with the CPU its register numbers belong to (x86, x86_64, arm64).
+    static func callFrameInfo(_ file: MachOFile) -> (cfi: DWARFCallFrameInfo, cpu: CPU, loadAddress: UInt64)? {
+        guard let cpu = unwindCPU(file) else { return nil }
         for segment in file.segments where segment.name == "__TEXT" {
             for section in segment.sections where section.name == "__eh_frame" && section.offset != 0 {
                 guard let data = try? file.bytes.slice(offset: UInt64(section.offset), size: section.size, what: "__eh_frame") else {
