@@ -145,11 +145,13 @@ import Testing
 
     // MARK: - Mozilla dump_syms
 
-    /// `basic.full` gives Mozilla dump_syms' output byte for byte, with and without inlines.
+    /// `basic.full` gives Mozilla dump_syms' output byte for byte, with and without inlines, and
+    /// so does the stripped binary with only MiniDebugInfo.
     @Test func basicFullIsByteIdenticalToMozillaDumpSyms() throws {
-        let full = Fixtures.path("dump_syms/linux/basic.full")
-        for (flags, expected) in [([String](), "basic.full.inlines.sym"), (["--no-inlines"], "basic.full.sym")] {
-            let result = try CLITests.run(["symbols", "convert"] + flags + [full])
+        for (flags, input, expected) in [([String](), "basic.full", "basic.full.inlines.sym"),
+                                         (["--no-inlines"], "basic.full", "basic.full.sym"),
+                                         ([], "basic.minidebuginfo", "basic.minidebuginfo.sym")] {
+            let result = try CLITests.run(["symbols", "convert"] + flags + [Fixtures.path("dump_syms/linux/\(input)")])
             #expect(result.status == 0, "\(result.stderr)")
             let reference = try String(contentsOfFile: Fixtures.path("dump_syms/linux/\(expected)"), encoding: .utf8)
             #expect(result.stdout == reference, "differs from \(expected)")
@@ -162,7 +164,6 @@ import Testing
         (["basic.dbg"], "basic.dbg.sym", ["--no-inlines"]),
         (["basic.stripped", "basic.dbg"], "basic.full.inlines.sym", []),
         (["basic.dwz"], "basic.dwz.inlines.sym", []),
-        (["basic.minidebuginfo"], "basic.minidebuginfo.sym", []),
     ])
     func linuxAgreesWithMozillaDumpSyms(inputs: [String], expected: String, flags: [String]) throws {
         let ours = try convert(flags + inputs.map { Fixtures.path("dump_syms/linux/\($0)") })
@@ -207,6 +208,18 @@ import Testing
         #expect(ours.inlines == reference.inlines && ours.inlines == 1261)
     }
 
+    /// The STACK CFI records are symbolic's own CFI output for the file, line for line: DWARF
+    /// `.eh_frame` on x86_64 and aarch64 Linux, compact unwind with the FDEs it defers to on macOS.
+    @Test(arguments: [("linux/crash", "linux__crash"), ("linux/arm64/cfi_test", "linux__arm64__cfi_test"),
+                      ("macos/crash", "macos__crash")])
+    func stackCFIIsSymbolicsCFI(input: String, expected: String) throws {
+        let result = try CLITests.run(["symbols", "convert", Fixtures.path("symbolic/debug-files/\(input)")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let stack = result.stdout.split(separator: "\n").filter { $0.hasPrefix("STACK ") }.map { $0 + "\n" }.joined()
+        let reference = try String(contentsOfFile: Fixtures.path("symbolic/expected/cfi/\(expected).cfi.txt"), encoding: .utf8)
+        #expect(!stack.isEmpty && stack == reference)
+    }
+
     // MARK: - Breakpad dump_syms
 
     /// Breakpad's dump_syms on the Linux binary (symbol table and .eh_frame only): the same file,
@@ -232,11 +245,6 @@ import Testing
         #expect(differences.map(\.0) == [0x1dc0, 0x1dd5, 0x1de9], "\(differences)")
         #expect(differences.allSatisfy { $0.1.hasPrefix(".ra: .ra vs .cfa ") })
         #expect(ours.functions.isEmpty && ours.publics[0x1dc0] == "_start")
-        // ... and exactly symbolic's own CFI output for the file.
-        let symbolic = try String(contentsOfFile: Fixtures.path("symbolic/expected/cfi/linux__crash.cfi.txt"), encoding: .utf8)
-        let stack = try CLITests.run(["symbols", "convert", Fixtures.path("symbolic/debug-files/linux/crash")]).stdout
-            .split(separator: "\n").filter { $0.hasPrefix("STACK ") }.map { $0 + "\n" }.joined()
-        #expect(stack == symbolic)
     }
 
     /// The macOS executable with its dSYM against Breakpad's `crash.sym`: every FUNC range and
