@@ -23,6 +23,20 @@ struct ELFSymbolsTests {
         }
     }
 
+    /// The function symbols of `crash.debug` are the ones symbolic lists for it
+    /// (`expected/debuginfo/linux__crash.debug.symbols.txt`), address and mangled name.
+    @Test func functionSymbolsAreSymbolicsSymbolTable() throws {
+        let symbols = try #require(try Self.load("symbolic/debug-files/linux/crash.debug") as? SymbolTableSymbols)
+        let text = String(decoding: try Fixtures.bytes("symbolic/expected/debuginfo/linux__crash.debug.symbols.txt"), as: UTF8.self)
+        let expected = text.split(separator: "\n").map { line in
+            let fields = line.split(separator: " ", maxSplits: 1)
+            return "\(fields[0]) \(fields.count > 1 ? String(fields[1]) : "")"
+        }
+        let ours = symbols.entries.map { "\(String($0.address, radix: 16)) \($0.name)" }
+        #expect(expected.count == 167)
+        #expect(ours == expected)
+    }
+
     @Test func everyPublicSymbolOfDumpSymsIsFoundWithTheSameName() throws {
         let symbols = try Self.load("symbolic/debug-files/linux/crash")
         let publics = try Self.publics()

@@ -23,6 +23,19 @@ struct MachOSymbolsTests {
         }
     }
 
+    /// The functions are symbolic's symbol table for the binary
+    /// (`expected/debuginfo/macos__crash.symbols.txt`), address and name, except the one entry
+    /// that is no code: `_mh_execute_header`, the Mach-O header at address 0.
+    @Test func functionSymbolsAreSymbolicsSymbolTable() throws {
+        let symbols = try #require(try Self.load("symbolic/debug-files/macos/crash") as? SymbolTableSymbols)
+        let text = String(decoding: try Fixtures.bytes("symbolic/expected/debuginfo/macos__crash.symbols.txt"), as: UTF8.self)
+        let expected = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let ours = symbols.entries.map { "\(String($0.address, radix: 16)) \($0.name)" }
+        #expect(expected.count == 195)
+        #expect(Array(expected.dropFirst()) == ours, "\(Set(expected).symmetricDifference(ours).sorted())")
+        #expect(expected.first == "0 _mh_execute_header")
+    }
+
     @Test func functionStartsAndNamesAgreeWithDumpSyms() throws {
         let symbols = try Self.load("symbolic/debug-files/macos/crash")
         let functions = try Self.functions()
