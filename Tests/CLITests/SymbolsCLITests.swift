@@ -169,6 +169,37 @@ struct SymbolsCLITests {
         }
     }
 
+    /// macOS: the binary with its dSYM bundle gives the frames dump_syms' `.sym` of the same
+    /// build gives (Mozilla's, with INLINE records): the inlined calls with their lines, then
+    /// `main`. The binary's compact unwind finds `main`'s caller by CFI where the `.sym`
+    /// (which has only the few `__eh_frame` rows) leaves it to the scan.
+    @Test func macOSBinaryAndDSYMGiveTheSymFilesFrames() throws {
+        let dump = Fixtures.path("symbolicator/minidumps/macos.dmp")
+        func frames(_ output: String) -> [String] {
+            guard let start = output.range(of: "(crashed)\n") else { return [] }
+            let rest = output[start.upperBound...]
+            let end = rest.range(of: "\nThread ")?.lowerBound ?? rest.endIndex
+            return rest[..<end].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.first?.isNumber == true || $0.hasPrefix("Found by") }
+        }
+        let native = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/macos/crash"),
+                                       Fixtures.path("symbolic/debug-files/macos/crash.dSYM")])
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("syms-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let folder = store.appendingPathComponent("crash/67E9247C814E392BA027DBDE6748FCBF0")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(try Fixtures.bytes("symbolic/debug-files/macos/crash.inlines.sym")).write(to: folder.appendingPathComponent("crash.sym"))
+        let sym = try CLITests.run(["stackwalk", dump, store.path])
+        let expected = ["0  crash!(anonymous namespace)::crash() [main.cpp : 21]", "Found by: inlining",
+                        "1  crash!(anonymous namespace)::start() [main.cpp : 25]", "Found by: inlining",
+                        "2  crash!main [main.cpp : 32 + 0x0]", "Found by: given as instruction pointer in context",
+                        "3  libdyld.dylib + 0x5235"]
+        #expect(Array(frames(native.stdout).prefix(7)) == expected, "\(native.stdout.prefix(1200))")
+        #expect(Array(frames(sym.stdout).prefix(7)) == expected, "\(sym.stdout.prefix(1200))")
+        #expect(frames(native.stdout).dropFirst(7).first == "Found by: call frame info")
+        #expect(frames(sym.stdout).dropFirst(7).first == "Found by: stack scanning")
+    }
+
     /// Local store: a folder with a dSYM bundle, a zipped dSYM and a .sym; list; remove.
     @Test func uploadListAndRemoveInTheLocalStore() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crashpipe-symbols-\(UUID().uuidString)")

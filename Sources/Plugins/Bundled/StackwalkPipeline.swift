@@ -17,10 +17,12 @@ public enum StackwalkPipeline {
                             scan: Bool = true) throws -> Pipeline {
         let services = Services(registry: registry)
         var suppliers: [any SymbolSupplier] = []
-        // Folders are Breakpad-layout stores; files are debug files used as they are.
+        // Folders are Breakpad-layout stores; files are debug files used as they are, and so are
+        // the files inside a dSYM bundle.
         let files = symbolPaths.filter { path in
             var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
+            return !isDirectory.boolValue || path.lowercased().trimmingCharacters(in: ["/"]).hasSuffix(".dsym")
         }
         let folders = symbolPaths.filter { !files.contains($0) }
         if !folders.isEmpty {
