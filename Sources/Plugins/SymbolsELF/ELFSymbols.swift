@@ -43,16 +43,26 @@ enum ELFSymbolTable {
                              "entry size \(table.entsize) is smaller than \(entrySize)")
         }
         let stride = table.entsize == 0 ? entrySize : Int(clamping: table.entsize)
-        let data = try file.sectionData(table)
+        let data: ByteView, strings: ByteView
+        do {
+            data = try file.sectionData(table)
+        } catch {
+            throw error.within("ELF symbol table")
+        }
         guard Int(table.link) < file.sections.count else {
             throw ParseError(.outOfRange, offset: Int(clamping: table.offset), context: "ELF symbol table",
                              "its string table is section \(table.link), the file has \(file.sections.count)")
         }
-        let strings = try file.sectionData(file.sections[Int(table.link)])
+        do {
+            strings = try file.sectionData(file.sections[Int(table.link)])
+        } catch {
+            throw error.within("ELF symbol table's string table")
+        }
         let base = file.loadAddress
         var found: [SymbolTableSymbols.Entry] = []
         var index = 1  // entry 0 is the null symbol
-        while (index + 1) * stride <= data.count {
+        // An absurd sh_entsize gives a stride near Int.max: count entries by division.
+        while index < data.count / stride {
             let at = index * stride
             index += 1
             let nameOffset: UInt32, info: UInt8, sectionIndex: UInt16, value: UInt64, size: UInt64
