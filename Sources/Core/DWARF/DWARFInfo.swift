@@ -746,7 +746,11 @@ struct DWARFWalker {
         case .rnglistx(let index):
             let (product, o1) = index.multipliedReportingOverflow(by: UInt64(offsetSize))
             let (position, o2) = unit.rnglistsBase.addingReportingOverflow(product)
-            guard !o1, !o2 else { return [] }
+            guard !o1, !o2 else {
+                let section = sections.debugRnglists
+                throw ParseError(.outOfRange, offset: section.fileOffset(section.count), context: "debug_rnglists",
+                                 "range list index \(index) (base 0x\(String(unit.rnglistsBase, radix: 16))) is past the end of the section")
+            }
             let table = try sections.debugRnglists.dwarfSuffix(position, what: "range list index")
             var r = ByteReader(table, endian: sections.endian, context: "debug_rnglists")
             offset = unit.rnglistsBase &+ (try r.dwarfUnsigned(size: offsetSize))
