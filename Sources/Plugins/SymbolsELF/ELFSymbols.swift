@@ -117,7 +117,8 @@ enum ELFSymbolTable {
                                       guard let found = names.lookup(address), found.functionAddress == address else { return nil }
                                       return found.function
                                   })
-        return info.functions.isEmpty ? nil : info
+        // Kept when it only has errors, so that they reach the problems.
+        return info.functions.isEmpty && info.errors.isEmpty ? nil : info
     }
 
     /// `.eh_frame` (else an uncompressed `.debug_frame`) with the CPU its register numbers
