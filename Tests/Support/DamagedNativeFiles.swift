@@ -101,12 +101,14 @@ public struct SyntheticDWARF {
     public var abbrev: [UInt8]
     public var line: [UInt8] = []
     public var ranges: [UInt8] = []
+    public var rnglists: [UInt8] = []
     public var str: [UInt8] = [0]
 
     /// Abbreviation codes.
     public enum Code {
         public static let unit: UInt64 = 1, function: UInt64 = 2, inlined: UInt64 = 3, declaration: UInt64 = 4
         public static let origin: UInt64 = 5, specification: UInt64 = 6, ranged: UInt64 = 7, withSibling: UInt64 = 8
+        public static let rangedIndex: UInt64 = 9
     }
 
     public init() {
@@ -131,14 +133,22 @@ public struct SyntheticDWARF {
         entry(Code.ranged, 0x2e, false, [(0x03, 0x08), (0x55, 0x17)])
         // subprogram with children: sibling ref4, name, low_pc, high_pc
         entry(Code.withSibling, 0x2e, true, [(0x01, 0x13), (0x03, 0x08), (0x11, 0x01), (0x12, 0x06)])
+        // subprogram: name, ranges rnglistx (DWARF 5)
+        entry(Code.rangedIndex, 0x2e, false, [(0x03, 0x08), (0x55, 0x23)])
         a.u8(0)
         abbrev = a.bytes
     }
 
-    /// Starts a unit covering `low..<low+size`; returns its offset for ``endUnit(_:)``.
-    public mutating func beginUnit(name: String = "a.c", low: UInt64, size: UInt32, stmtList: UInt32 = 0) -> Int {
+    /// Starts a unit (DWARF 4, or 5) covering `low..<low+size`; returns its offset for
+    /// ``endUnit(_:)``.
+    public mutating func beginUnit(name: String = "a.c", low: UInt64, size: UInt32, stmtList: UInt32 = 0,
+                                   version: UInt16 = 4) -> Int {
         let start = info.count
-        info.u32(0); info.u16(4); info.u32(0); info.u8(8)
+        if version >= 5 {
+            info.u32(0); info.u16(version); info.u8(1); info.u8(8); info.u32(0)
+        } else {
+            info.u32(0); info.u16(version); info.u32(0); info.u8(8)
+        }
         info.uleb(Code.unit); info.str(name); info.u64(low); info.u32(size); info.u32(stmtList)
         return start
     }
@@ -188,6 +198,12 @@ public struct SyntheticDWARF {
         info.uleb(Code.ranged); info.str(name); info.u32(rangesOffset)
     }
 
+    /// A subprogram whose DW_AT_ranges is entry `index` of the unit's range list offsets
+    /// (DW_FORM_rnglistx, DWARF 5).
+    public mutating func rangedIndex(_ name: String, index: UInt64) {
+        info.uleb(Code.rangedIndex); info.str(name); info.uleb(index)
+    }
+
     /// A subprogram whose DW_AT_sibling is `sibling` (unit-relative); returns where the
     /// sibling field is.
     @discardableResult
@@ -235,7 +251,7 @@ public struct SyntheticDWARF {
     /// The sections by their ELF names.
     public var sections: [(name: String, data: [UInt8])] {
         [(".debug_info", info.bytes), (".debug_abbrev", abbrev), (".debug_line", line), (".debug_ranges", ranges),
-         (".debug_str", str)].filter { !$0.data.isEmpty }
+         (".debug_rnglists", rnglists), (".debug_str", str)].filter { !$0.data.isEmpty }
     }
 }
 
