@@ -587,17 +587,22 @@ struct MalformedNativeTests {
     /// Seeded random byte flips in the parts of the files the readers use (headers, section
     /// headers, the symbol table, the narrowed `.debug_info`, its abbreviations and line
     /// programs, `.eh_frame`), a few thousand variants per file, each loaded and probed.
-    @Test(arguments: ["debug", "binary"])
+    /// `CRASHPIPE_DAMAGE_VARIANTS` sets the number of variants per file (for longer runs).
+    @Test(arguments: ["debug", "binary", "arm64"])
     func randomByteFlips(_ which: String) throws {
         let started = Date()
-        let file = which == "debug" ? try Self.smallDebugFile().file : try RealELF(Self.binaryPath)
+        let file = switch which {
+        case "debug": try Self.smallDebugFile().file
+        case "binary": try RealELF(Self.binaryPath)
+        default: try RealELF("symbolic/debug-files/linux/arm64/cfi_test")  // DWARF 5 and AArch64 CFI, all of it small
+        }
         // Every 8th function (and the byte after it) keeps each variant to a few milliseconds.
         let all = try Self.probes(file.bytes)
         let probes = stride(from: 0, to: all.count, by: 16).flatMap { all[$0..<min($0 + 2, all.count)] }
         var regions: [Range<Int>] = [0..<64]
         let shoff = Int(try ByteView(file.bytes).u64(at: 40))
         regions.append(shoff..<min(file.bytes.count, shoff + 64 * file.sections.count))
-        for name in [".debug_info", ".symtab", ".eh_frame"] {
+        for name in [".debug_info", ".symtab", ".eh_frame"] + (which == "arm64" ? [".debug_abbrev", ".debug_line", ".debug_rnglists", ".debug_str"] : []) {
             guard let section = file.sections[name], section.size > 0, section.offset + section.size <= file.bytes.count else { continue }
             regions.append(section.offset..<(section.offset + section.size))
         }
@@ -607,8 +612,8 @@ struct MalformedNativeTests {
             regions.append((abbrev.offset + 0x2f00)..<(abbrev.offset + abbrev.size))
             regions.append((line.offset + line.size - 0x1800)..<(line.offset + line.size))
         }
-        var random = SplitMix(state: which == "debug" ? 0xbad_debf : 0xbad_b1a)
-        let variants = which == "debug" ? 1000 : 2000
+        var random = SplitMix(state: which == "debug" ? 0xbad_debf : which == "binary" ? 0xbad_b1a : 0xbad_a64)
+        let variants = Int(ProcessInfo.processInfo.environment["CRASHPIPE_DAMAGE_VARIANTS"] ?? "") ?? (which == "debug" ? 1000 : 2000)
         var outcomes = (rejected: 0, loaded: 0, withProblems: 0, found: 0)
         for variant in 0..<variants {
             var bytes = file.bytes
