@@ -352,6 +352,7 @@ struct DWARFWalker {
     var seenRanges: Set<DWARFRange> = []
     var abbrevCache: [UInt64: [UInt64: DWARFAbbrev]] = [:]
     var nameCache: [UInt64: String?] = [:]
+    var reportedReferences: Set<UInt64> = []
 
     // Per-unit walk state.
     var dies: [DWARFDIE] = []
@@ -747,7 +748,11 @@ struct DWARFWalker {
         case .rnglistx(let index):
             let (product, o1) = index.multipliedReportingOverflow(by: UInt64(offsetSize))
             let (position, o2) = unit.rnglistsBase.addingReportingOverflow(product)
-            guard !o1, !o2 else { return [] }
+            guard !o1, !o2 else {
+                let section = sections.debugRnglists
+                throw ParseError(.outOfRange, offset: section.fileOffset(section.count), context: "debug_rnglists",
+                                 "range list index \(index) (base 0x\(String(unit.rnglistsBase, radix: 16))) is past the end of the section")
+            }
             let table = try sections.debugRnglists.dwarfSuffix(position, what: "range list index")
             var r = ByteReader(table, endian: sections.endian, context: "debug_rnglists")
             offset = unit.rnglistsBase &+ (try r.dwarfUnsigned(size: offsetSize))
@@ -791,8 +796,15 @@ struct DWARFWalker {
     // MARK: Names
 
     /// Linkage name, else name, else the name of the DIE that DW_AT_abstract_origin /
-    /// DW_AT_specification points to, at most `depth` hops (a cycle ends there).
+    /// DW_AT_specification points to, at most `depth` hops. A cycle of references, or a chain
+    /// longer than `depth`, gives no name and is reported in ``errors`` (once per DIE).
     mutating func resolveName(_ die: DWARFDIE, unitIndex: Int, depth: Int) -> String? {
+        var visited: [UInt64] = []
+        return resolveName(die, unitIndex: unitIndex, depth: depth, visited: &visited)
+    }
+
+    private mutating func resolveName(_ die: DWARFDIE, unitIndex: Int, depth: Int, visited: inout [UInt64]) -> String? {
+        visited.append(die.offset)
         let unit = units[unitIndex]
         var fallback: DWARFFormValue?
         var reference: DWARFFormValue?
@@ -805,19 +817,34 @@ struct DWARFWalker {
             }
         }
         if let fallback { return string(fallback, unit: unit) }
-        guard let reference, depth > 0 else { return nil }
+        guard let reference else { return nil }
         let target: UInt64
         switch reference {
         case .ref(let o): target = unit.header.offset &+ o
         case .refAddr(let o): target = o
         default: return nil
         }
-        if target == die.offset { return nil }
+        if visited.contains(target) {
+            reportReference(at: die.offset, "DW_AT_abstract_origin/DW_AT_specification references form a cycle "
+                                            + "(0x\(String(die.offset, radix: 16)) refers back to 0x\(String(target, radix: 16)))")
+            return nil
+        }
         if let cached = nameCache[target] { return cached }
+        guard depth > 0 else {
+            reportReference(at: die.offset, "DW_AT_abstract_origin/DW_AT_specification references nested deeper than "
+                                            + "\(Self.maxNameDepth): the name is not resolved")
+            return nil
+        }
         guard let (targetUnit, targetDIE) = try? dieAt(target) else { return nil }
-        let name = resolveName(targetDIE, unitIndex: targetUnit, depth: depth - 1)
+        let name = resolveName(targetDIE, unitIndex: targetUnit, depth: depth - 1, visited: &visited)
         nameCache[target] = name
         return name
+    }
+
+    /// Records a bad reference chain once per DIE.
+    private mutating func reportReference(at offset: UInt64, _ detail: String) {
+        guard reportedReferences.insert(offset).inserted else { return }
+        errors.append(ParseError(.invalidValue, offset: sections.debugInfo.fileOffset(Int(offset)), context: "debug_info", detail))
     }
 
     /// The DIE at section offset `offset` and the index of its unit.

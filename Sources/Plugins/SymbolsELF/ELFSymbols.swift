@@ -100,15 +100,25 @@ enum ELFSymbolTable {
                              "entry size \(table.entsize) is smaller than \(entrySize)")
         }
         let stride = table.entsize == 0 ? entrySize : Int(clamping: table.entsize)
-        let data = try file.sectionData(table)
+        let data: ByteView, strings: ByteView
+        do {
+            data = try file.sectionData(table)
+        } catch {
+            throw error.within("ELF symbol table")
+        }
         guard Int(table.link) < file.sections.count else {
             throw ParseError(.outOfRange, offset: file.bytes.fileOffset(Int(clamping: table.offset)), context: "ELF symbol table",
                              "its string table is section \(table.link), the file has \(file.sections.count)")
         }
-        let strings = try file.sectionData(file.sections[Int(table.link)])
+        do {
+            strings = try file.sectionData(file.sections[Int(table.link)])
+        } catch {
+            throw error.within("ELF symbol table's string table")
+        }
         var found: [SymbolTableSymbols.Entry] = []
         var index = 1  // entry 0 is the null symbol
-        while (index + 1) * stride <= data.count {
+        // An absurd sh_entsize gives a stride near Int.max: count entries by division.
+        while index < data.count / stride {
             let at = index * stride
             index += 1
             let nameOffset: UInt32, info: UInt8, sectionIndex: UInt16, value: UInt64, size: UInt64
@@ -167,7 +177,8 @@ enum ELFSymbolTable {
                                       guard let found = names.lookup(address), found.functionAddress == address else { return nil }
                                       return found.function
                                   })
-        return info.functions.isEmpty ? nil : info
+        // Kept when it only has errors, so that they reach the problems.
+        return info.functions.isEmpty && info.errors.isEmpty ? nil : info
     }
 
     /// `.eh_frame` (else `.debug_frame`, inflated when compressed) with the CPU its register

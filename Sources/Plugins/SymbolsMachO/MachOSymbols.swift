@@ -110,7 +110,8 @@ enum MachOSymbolTable {
                                       guard let found = names.lookup(address), found.functionAddress == address else { return nil }
                                       return found.function
                                   })
-        return info.functions.isEmpty ? nil : info
+        // Kept when it only has errors, so that they reach the problems.
+        return info.functions.isEmpty && info.errors.isEmpty ? nil : info
     }
 
     /// The CPU whose unwind rules this plugin writes (x86, x86_64, arm64), or nil.
