@@ -10,6 +10,8 @@ import Minidump
 ///   streams DUMP      time per stream type for one dump.
 ///   stackwalk [DIR]   the whole stackwalk job on the reference dumps with their symbols.
 ///   sym               Breakpad .sym loading and lookups, on a generated 50+ MB file.
+///   native FILE...    a native debug file (ELF/Mach-O with DWARF) read directly and looked up,
+///                     against `symbols convert` to .sym and lookups in that: time, peak memory.
 ///   demangle          names per second for each demangler on real symbol tables.
 
 func peakResidentKiB() -> Int {
@@ -104,6 +106,8 @@ case "parse":
     try benchmarkParse(arguments.count > 1 ? arguments[1] : "Tests/Fixtures")
 case "sym":
     try SymBenchmark.run(Array(arguments.dropFirst()))
+case "native":
+    try NativeBenchmark.run(Array(arguments.dropFirst()))
 case "demangle":
     try DemangleBenchmark.run(only: arguments.count > 1 ? arguments[1] : nil)
     if arguments.count == 1 {

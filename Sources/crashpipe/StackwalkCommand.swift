@@ -14,7 +14,9 @@ struct StackwalkCommand: AsyncParsableCommand {
         discussion: """
             Single dump:  crashpipe stackwalk [-m | --json [--pretty]] <minidump> [symbol-path ...]
             Batch:        crashpipe stackwalk --output-dir DIR [--jobs N] <dump-or-dir>... -- <symbol-path>...
-            Symbol paths are directories in Breakpad's layout <debug_file>/<DEBUG_ID>/<debug_file>.sym.
+            Symbol paths are directories in Breakpad's layout <debug_file>/<DEBUG_ID>/<debug_file>.sym,
+            or native debug files (ELF binaries and .debug files, Mach-O binaries, dSYM bundles),
+            matched to modules by debug id.
             A dump is a minidump or a Breakpad microdump (bare or in an Android logcat); the parser is
             chosen by looking at the file.
             """

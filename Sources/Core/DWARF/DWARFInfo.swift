@@ -237,6 +237,12 @@ public struct DWARFDebugInfo: Sendable {
         lineTable = DWARFLineTable(walker.lineSequences)
     }
 
+    /// Leaves out the functions `isRemoved` picks, such as those a linker discarded, whose
+    /// addresses point into no code.
+    public mutating func removeFunctions(where isRemoved: (DWARFFunction) -> Bool) {
+        functions.removeAll(where: isRemoved)
+    }
+
     /// The function whose range contains `address` (the innermost top-level one).
     public func function(at address: UInt64) -> DWARFFunction? {
         var low = 0, high = functions.count

@@ -79,7 +79,7 @@ public struct BreakpadSymbolWriter: Sendable {
         if let debugInfo = layers.lazy.compactMap(\.debugInfo).first {
             var functions: [DWARFFunction] = []
             for function in debugInfo.functions where function.size > 0 {
-                // One FUNC per start address; a range overlapping the previous one is left out.
+                // A range overlapping the previous one (an alias at the same start) is left out.
                 if let last = functions.last, function.address < last.address &+ last.size { continue }
                 functions.append(function)
             }
@@ -108,18 +108,17 @@ public struct BreakpadSymbolWriter: Sendable {
                     for range in ranges { boundaries.insert(range.begin); boundaries.insert(range.end) }
                 }
                 writeLines(of: function.address..<end, table: debugInfo.lineTable, merging: flavor == .mozilla,
-                           boundaries: boundaries.sorted(), files: &files,
-                           into: &body)
+                           boundaries: boundaries.sorted(), files: &files, into: &body)
                 blocks.append((function.address, body))
             }
         }
 
         var publics: [UInt64: String] = [:]
         for layer in layers {
-            // Breakpad's dump_syms names no PLT sections.
             for entry in layer.entries where publics[entry.address] == nil && !Self.contains(covered, entry.address) {
                 publics[entry.address] = demangle(entry.name)
             }
+            // Breakpad's dump_syms names no PLT sections.
             for marker in flavor == .mozilla ? layer.sectionMarkers : []
             where publics[marker.address] == nil && !Self.contains(covered, marker.address) {
                 publics[marker.address] = "<\(marker.name) in \(module.name)>"

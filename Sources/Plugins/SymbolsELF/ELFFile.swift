@@ -33,7 +33,7 @@ enum ELF {
     static let PT_LOAD: UInt32 = 1, PT_INTERP: UInt32 = 3, PT_NOTE: UInt32 = 4
 
     static let SHT_SYMTAB: UInt32 = 2, SHT_NOTE: UInt32 = 7, SHT_NOBITS: UInt32 = 8, SHT_DYNSYM: UInt32 = 11
-    static let SHF_COMPRESSED: UInt64 = 0x800
+    static let SHF_COMPRESSED: UInt64 = 0x800, SHF_EXECINSTR: UInt64 = 0x4
 
     /// e_phnum's escape: the real count is in section header 0's sh_info.
     static let PN_XNUM: UInt16 = 0xffff

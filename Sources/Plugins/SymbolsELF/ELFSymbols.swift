@@ -172,11 +172,19 @@ enum ELFSymbolTable {
         }
         guard sections[".debug_info"] != nil else { return nil }
         let base = file.loadAddress
-        let info = DWARFDebugInfo(DWARFSections(endian: file.endian, sections: sections), addressOffset: -Int64(bitPattern: base),
+        var info = DWARFDebugInfo(DWARFSections(endian: file.endian, sections: sections), addressOffset: -Int64(bitPattern: base),
                                   symbolName: { address in
                                       guard let found = names.lookup(address), found.functionAddress == address else { return nil }
                                       return found.function
                                   })
+        // Functions the linker discarded keep addresses near 0 that point into no code: only
+        // those inside an executable section stay (not in relocatable files, whose sections
+        // all start at 0).
+        if file.type != ELF.ET_REL {
+            let code = file.sections.filter { $0.flags & ELF.SHF_EXECINSTR != 0 && $0.size > 0 && $0.address >= base }
+                .map { ($0.address - base)..<($0.address - base &+ $0.size) }
+            if !code.isEmpty { info.removeFunctions { function in !code.contains { $0.contains(function.address) } } }
+        }
         // Kept when it only has errors, so that they reach the problems.
         return info.functions.isEmpty && info.errors.isEmpty ? nil : info
     }
