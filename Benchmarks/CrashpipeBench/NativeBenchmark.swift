@@ -33,6 +33,7 @@ enum NativeBenchmark {
         defer { try? FileManager.default.removeItem(at: work) }
         let size = arguments.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int }.reduce(0, +)
         print("native: \(arguments.joined(separator: " + ")) (\(size / 1_048_576) MiB)")
+        fflush(nil)  // print's buffer goes out before the phases' own output
         for name in ["native", "convert", "sym"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])

@@ -11,6 +11,8 @@ struct ELFBuilder {
         var data: [UInt8]
         var entsize: UInt64 = 0
         var align: UInt64 = 1
+        /// sh_addr.
+        var address: UInt64 = 0
     }
 
     var is64 = true
@@ -133,12 +135,14 @@ struct ELFBuilder {
         }
         w.bytes(body)
         var headerOffsets: [String: Int] = [:]
-        func sectionHeader(name: Int, type: UInt32, flags: UInt64, offset: UInt64, size: UInt64, align: UInt64, entsize: UInt64) {
+        func sectionHeader(name: Int, type: UInt32, flags: UInt64, offset: UInt64, size: UInt64, align: UInt64, entsize: UInt64,
+                           address: UInt64 = 0) {
             if is64 {
-                w.u32(UInt32(name)); w.u32(type); w.u64(flags); w.u64(0); w.u64(offset); w.u64(size)
+                w.u32(UInt32(name)); w.u32(type); w.u64(flags); w.u64(address); w.u64(offset); w.u64(size)
                 w.u32(0); w.u32(0); w.u64(align); w.u64(entsize)
             } else {
-                w.u32(UInt32(name)); w.u32(type); w.u32(UInt32(flags)); w.u32(0); w.u32(UInt32(offset)); w.u32(UInt32(size))
+                w.u32(UInt32(name)); w.u32(type); w.u32(UInt32(flags)); w.u32(UInt32(truncatingIfNeeded: address))
+                w.u32(UInt32(offset)); w.u32(UInt32(size))
                 w.u32(0); w.u32(0); w.u32(UInt32(align)); w.u32(UInt32(entsize))
             }
         }
@@ -147,7 +151,7 @@ struct ELFBuilder {
             headerOffsets[section.name] = w.data.count
             sectionHeader(name: nameOffsets[index], type: section.type, flags: section.flags,
                           offset: UInt64(dataOffsets[index]), size: UInt64(section.data.count), align: section.align,
-                          entsize: section.entsize)
+                          entsize: section.entsize, address: section.address)
         }
         headerOffsets[".shstrtab"] = w.data.count
         sectionHeader(name: nameOffsets[allSections.count], type: Self.strtab, flags: 0, offset: UInt64(namesOffset),

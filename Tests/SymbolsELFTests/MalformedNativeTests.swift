@@ -306,6 +306,35 @@ struct MalformedNativeTests {
         #expect(symbols?.lookup(0x1018)?.inlines.map(\.function) == ["decl"], "\(label)", sourceLocation: sourceLocation)
     }
 
+    /// A function the linker discarded keeps an address near 0 (its section's offset): it points
+    /// into no executable section, so it names nothing, in lookups nor in `symbols convert`.
+    @Test func discardedFunctionsAreLeftOut() throws {
+        // A position-independent executable (load address 0), as the toolchain's binaries are.
+        var dwarf = SyntheticDWARF()
+        dwarf.lineProgram(rows: [(0x1000, 1, 10), (0x1040, 1, 20)], end: 0x1080)
+        let live = dwarf.beginUnit(low: 0x1000, size: 0x80)
+        dwarf.function("live", low: 0x1000, size: 0x40)
+        dwarf.endUnit(live)
+        let discarded = dwarf.beginUnit(name: "gc.c", low: 0x10, size: 0x20)
+        dwarf.function("discarded", low: 0x10, size: 0x20)
+        dwarf.endUnit(discarded)
+        func build(textAddress: UInt64) -> [UInt8] {
+            var builder = ELFBuilder(buildId: Array(1...20))
+            builder.loadAddress = 0
+            builder.sections = [.init(name: ".text", type: ELFBuilder.progbits, flags: 6,
+                                      data: (0..<0x1000).map { UInt8($0 & 0xff) }, address: textAddress)]
+            builder.sections.append(.init(name: ".symtab", type: ELFBuilder.symtab, data: [UInt8](repeating: 0, count: 24), entsize: 24))
+            for (name, data) in dwarf.sections { builder.sections.append(.init(name: name, type: ELFBuilder.progbits, data: data)) }
+            return builder.build()
+        }
+        let symbols = try #require(load(build(textAddress: 0x1000), [0x10, 0x1000, 0x1040], "discarded function").symbols)
+        #expect(symbols.lookup(0x1000)?.function == "live" && symbols.lookup(0x1000)?.line == 10)
+        #expect(symbols.lookup(0x10) == nil && !symbols.hasFunction(at: 0x10))
+        // With .text at 0 (the file says nothing useful), the function stays.
+        let unfiltered = try #require(load(build(textAddress: 0), [0x10, 0x1000], "text at 0").symbols)
+        #expect(unfiltered.lookup(0x10)?.function == "discarded")
+    }
+
     @Test func referenceCyclesEnd() throws {
         var cases: [(String, SyntheticDWARF)] = []
         // An inlined call whose origin is itself.
