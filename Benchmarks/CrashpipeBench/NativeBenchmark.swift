@@ -125,9 +125,9 @@ enum NativeBenchmark {
             try addresses.map { String($0, radix: 16) }.joined(separator: "\n").write(to: functionsPath, atomically: true, encoding: .utf8)
             let (elapsed, text) = lookUp(symbols, at: addresses, demangling: true)
             try text.write(to: directory.appendingPathComponent("native.lookups"), atomically: true, encoding: .utf8)
-            print(String(format: "  native:  index %.2f s, %d lookups %.1f ms (%.2f µs each), peak memory %d MiB",
+            print(String(format: "  native:  index %.2f s, %d lookups %.1f ms (%.2f µs each), peak memory %d MiB (parsedBytes says %d MiB)",
                          indexed, addresses.count, elapsed * 1000, elapsed / Double(max(addresses.count, 1)) * 1e6,
-                         peakResidentKiB() / 1024))
+                         peakResidentKiB() / 1024, symbols.parsedBytes / 1_048_576))
         case "convert":
             let start = clock.now
             let inputs = try files.map { (location: $0, bytes: try ByteStorage.map(path: $0).view) }

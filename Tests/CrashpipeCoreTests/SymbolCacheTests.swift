@@ -55,4 +55,30 @@ struct SymbolCacheTests {
         }
         #expect(cache.statistics == (hits: 0, misses: 2), "a file larger than the capacity is never kept")
     }
+
+    /// Native files are weighed with what their parsed DWARF holds, several times the file's
+    /// size for `crash.debug`: a capacity that fits the file but not its parsed symbols keeps
+    /// nothing, one that fits both keeps it.
+    @Test func parsedSymbolsCountTowardsTheCapacity() async throws {
+        let registry = try Bundled.registry()
+        let path = Fixtures.path("symbolic/debug-files/linux/crash.debug")
+        let size = try Fixtures.bytes("symbolic/debug-files/linux/crash.debug").count
+        let module = Module(base: 0x400000, size: 0x20000, codeFile: "crash", debugFile: "crash",
+                            debugId: DebugId("C0BCC3F19827FE653058404B2831D9E60"))
+        func walk(_ cache: SymbolCache) async -> (any ModuleSymbols)? {
+            let resolver = await SymbolResolver.locate(modules: [module], suppliers: [DebugFileIndex(paths: [path], registry: registry)],
+                                                       formats: registry.symbolFormats, cache: cache)
+            return resolver.symbols(forModule: 0)
+        }
+        let parsed = try #require(await walk(SymbolCache())).parsedBytes
+        #expect(parsed > size, "DWARF functions, inlinees and line records of \(size) bytes: \(parsed)")
+
+        let small = SymbolCache(capacity: size + parsed / 2)
+        _ = await walk(small)
+        #expect(small.keptBytes == 0)
+        let large = SymbolCache(capacity: size + parsed)
+        _ = await walk(large)
+        _ = await walk(large)
+        #expect(large.keptBytes == size + parsed && large.statistics == (hits: 1, misses: 1))
+    }
 }

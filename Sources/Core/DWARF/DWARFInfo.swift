@@ -237,6 +237,22 @@ public struct DWARFDebugInfo: Sendable {
         lineTable = DWARFLineTable(walker.lineSequences)
     }
 
+    /// Roughly the memory the functions (with their inlinees, ranges and line records) and the
+    /// line table hold, for caches to weigh.
+    public var estimatedBytes: Int {
+        func cost(_ function: DWARFFunction) -> Int {
+            MemoryLayout<DWARFFunction>.stride + function.name.utf8.count
+                + function.ranges.count * MemoryLayout<DWARFRange>.stride
+                + function.lines.count * MemoryLayout<DWARFLineInfo>.stride
+                + function.inlinees.reduce(0) { $0 + cost($1) }
+        }
+        let rows = lineTable.sequences.reduce(0) { total, sequence in
+            total + sequence.addresses.count * (MemoryLayout<UInt64>.stride + MemoryLayout<UInt32>.stride + MemoryLayout<Int>.stride)
+                + sequence.files.reduce(0) { $0 + 16 + $1.utf8.count }
+        }
+        return functions.reduce(0) { $0 + cost($1) } + rows
+    }
+
     /// Leaves out the functions `isRemoved` picks, such as those a linker discarded, whose
     /// addresses point into no code.
     public mutating func removeFunctions(where isRemoved: (DWARFFunction) -> Bool) {

@@ -33,4 +33,5 @@ public struct LayeredModuleSymbols: ModuleSymbols {
     public var problems: [String] { layers.flatMap(\.problems) }
     public var hasFunctionNames: Bool { layers.contains { $0.hasFunctionNames } }
     public var features: DebugFeatures { layers.reduce([]) { $0.union($1.features) } }
+    public var parsedBytes: Int { layers.reduce(0) { $0 + $1.parsedBytes } }
 }

@@ -3,7 +3,9 @@ import Synchronization
 /// Parsed symbol files kept between reports, so a pipeline that processes many reports (the
 /// server, batch stackwalks) reads each file once. Keyed by the file's location, size and a
 /// fingerprint of its first and last 4 KiB, so a file replaced in place is read again. Bounded
-/// by the total size of the cached files; the least recently used go first. Thread-safe.
+/// by the total size of the cached files plus what their parsed symbols hold
+/// (``ModuleSymbols/parsedBytes``: a native file's DWARF can take several times the file's size);
+/// the least recently used go first. Thread-safe.
 public final class SymbolCache: Sendable {
     struct Key: Hashable {
         var location: String
@@ -12,14 +14,14 @@ public final class SymbolCache: Sendable {
     }
 
     private struct State {
-        var entries: [Key: (symbols: any ModuleSymbols, lastUse: UInt64)] = [:]
+        var entries: [Key: (symbols: any ModuleSymbols, cost: Int, lastUse: UInt64)] = [:]
         var bytes = 0
         var clock: UInt64 = 0
         var hits = 0
         var misses = 0
     }
 
-    /// The most file bytes whose parsed symbols are kept.
+    /// The most bytes (files and their parsed symbols) kept.
     public let capacity: Int
     private let state = Mutex(State())
 
@@ -52,22 +54,26 @@ public final class SymbolCache: Sendable {
                 return nil
             }
             state.hits += 1
-            state.entries[key] = (found.symbols, state.clock)
+            state.entries[key]?.lastUse = state.clock
             return found.symbols
         }
     }
 
     func insert(_ symbols: any ModuleSymbols, for data: SymbolFileData) {
         let key = Self.key(data)
-        guard key.size <= capacity else { return }
+        let cost = key.size + symbols.parsedBytes
+        guard cost <= capacity else { return }
         state.withLock { state in
             state.clock += 1
-            if state.entries[key] == nil { state.bytes += key.size }
-            state.entries[key] = (symbols, state.clock)
+            state.bytes += cost - (state.entries[key]?.cost ?? 0)
+            state.entries[key] = (symbols, cost, state.clock)
             while state.bytes > capacity, let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 state.entries[oldest.key] = nil
-                state.bytes -= oldest.key.size
+                state.bytes -= oldest.value.cost
             }
         }
     }
+
+    /// The bytes the kept entries are counted for (files and parsed symbols).
+    public var keptBytes: Int { state.withLock { $0.bytes } }
 }

@@ -125,6 +125,14 @@ public struct SymbolTableSymbols: ModuleSymbols {
 
     /// A file with only unwind information names nothing, so scanning must not rely on it.
     public var hasFunctionNames: Bool { !entries.isEmpty || !(debugInfo?.functions.isEmpty ?? true) }
+    /// The entries with their names, the DWARF functions and line table, one FDE record each.
+    public var parsedBytes: Int {
+        entries.reduce(0) { $0 + MemoryLayout<Entry>.stride + $1.name.utf8.count }
+            + sectionMarkers.count * MemoryLayout<Entry>.stride
+            + (debugInfo?.estimatedBytes ?? 0)
+            + (frames?.cfi.fdes.count ?? 0) * MemoryLayout<DWARFCallFrameInfo.FDE>.stride
+    }
+
     public var features: DebugFeatures {
         var features: DebugFeatures = hasFunctionNames ? .symtab : []
         if debugInfo != nil { features.insert(.debug) }

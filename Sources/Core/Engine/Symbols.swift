@@ -27,11 +27,15 @@ public protocol ModuleSymbols: Sendable {
     /// What the file holds: function names (`symtab`), source lines (`debug`), unwind rules
     /// (`unwind`). Reported per module next to its symbol status.
     var features: DebugFeatures { get }
+    /// Roughly the memory the parsed symbols hold besides the file's bytes (tables, names, line
+    /// records); caches weigh entries by it. 0 when not known.
+    var parsedBytes: Int { get }
 }
 
 extension ModuleSymbols {
     public var hasFunctionNames: Bool { true }
     public var features: DebugFeatures { hasFunctionNames ? .symtab : [] }
+    public var parsedBytes: Int { 0 }
 }
 
 /// How far a frame's function name can be trusted, from the symbol that gave it.

@@ -56,6 +56,8 @@ public final class BreakpadSymbols: ModuleSymbols, Sendable {
                              windowsFrames: table.frameData.count + table.fpo.count)
     }
 
+    public var parsedBytes: Int { tableBytes }
+
     /// Bytes held by the record arrays (the mapped file itself is not counted).
     public var tableBytes: Int {
         func bytes<T>(_ array: [T]) -> Int { array.capacity * MemoryLayout<T>.stride }
