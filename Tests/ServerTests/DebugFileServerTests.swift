@@ -280,6 +280,13 @@ struct DebugFileServerTests {
         let crashing = try #require(frames.last)
         #expect(crashing["instruction_addr"] as? String == "0x109ba8c15")
         #expect(crashing["function"] as? String == "main", "\(crashing)")
+        // The binary's symbol table bounds `main`, and its compact unwind and `__eh_frame` unwind it.
+        #expect(crashing["symbol_trust"] as? String == "function")
+        let images = try #require((event["debug_meta"] as? [String: Any])?["images"] as? [[String: Any]])
+        let image = try #require(images.first { $0["debug_id"] as? String == "67e9247c-814e-392b-a027-dbde6748fcbf" })
+        #expect(image["debug_status"] as? String == "found" && image["unwind_status"] as? String == "found")
+        #expect(image["features"] as? [String: Bool] == ["has_debug_info": false, "has_sources": false, "has_symbols": true,
+                                                         "has_unwind_info": true])
     }
 
     /// A processing issue resolves when a matching `.sym` arrives through the upload API.

@@ -52,7 +52,6 @@ public struct StackWalker: Sendable {
             frames[i].line = info.line
             frames[i].sourceLineAddress = info.lineAddress.map { module.base &+ $0 }
             frames[i].inlines = info.inlines
-            frames[i].isPublicSymbol = info.isPublic
             frames[i].symbolTrust = SymbolTrust(info)
         }
     }

@@ -74,9 +74,8 @@ public struct Frame: Sendable, Codable {
     /// Functions inlined at this address, innermost first. Each carries the file and line it
     /// is at; `file`/`line` of the frame itself are the call site of the outermost inline.
     public var inlines: [InlineFrame]
-    /// Whether the symbol came only from a PUBLIC record (no size, no lines).
-    public var isPublicSymbol: Bool
-    /// How far `function` can be trusted; nil without a symbol.
+    /// How far `function` can be trusted (`.publicSymbol`: only the nearest PUBLIC record below
+    /// the address); nil without a symbol.
     public var symbolTrust: SymbolTrust?
 
     public init(instruction: UInt64, trust: FrameTrust, context: RegisterContext? = nil) {
@@ -84,7 +83,6 @@ public struct Frame: Sendable, Codable {
         self.trust = trust
         self.context = context
         self.inlines = []
-        self.isPublicSymbol = false
     }
 
     /// The address used to look up symbols: for a caller, a little before its return
