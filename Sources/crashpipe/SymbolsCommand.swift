@@ -132,6 +132,7 @@ struct SymbolsCommand: AsyncParsableCommand {
         @Argument(help: "ELF or Mach-O files, or folders (walked: a dSYM bundle, a build directory).") var paths: [String]
         @Option(help: "Write each module to DIR/<name>/<ID>/<name>.sym, the layout of a Breakpad symbol store.")
         var output: String?
+        @Option(help: "Only this architecture of fat files (x86_64, arm64, ...).") var arch: String?
         @Flag(help: "Keep mangled names.") var noDemangle = false
         @Flag(help: "No INLINE records: an inlined call's addresses get the call site's line (dump_syms without --inlines).")
         var noInlines = false
@@ -157,7 +158,19 @@ struct SymbolsCommand: AsyncParsableCommand {
             let demangle: @Sendable (String) -> String = { name in
                 keepMangled ? name : demanglers.demangle(name, options: options) ?? name
             }
-            let (modules, problems) = registry.convertToBreakpad(inputs, inlines: !noInlines, flavor: flavor, demangle: demangle)
+            var (modules, problems) = registry.convertToBreakpad(inputs, inlines: !noInlines, flavor: flavor, demangle: demangle)
+            if let arch {
+                let all = modules
+                modules = all.filter { $0.module.arch == arch }
+                if modules.isEmpty, !all.isEmpty {
+                    throw CLIError.usage("no \(arch) module; the files hold \(Set(all.map(\.module.arch)).sorted().joined(separator: ", "))")
+                }
+            }
+            // One .sym per output: several modules need a store to go to.
+            if output == nil, modules.count > 1 {
+                let list = modules.map { "\($0.module.name) \($0.module.arch) \($0.module.debugId.breakpad)" }.joined(separator: "; ")
+                throw CLIError.usage("the files hold \(modules.count) modules (\(list)): give --output DIR, or --arch")
+            }
             for problem in problems { printError(problem) }
             for module in modules {
                 for problem in module.problems { printError("warning: \(problem)") }

@@ -312,6 +312,24 @@ import Testing
         #expect(native.dropFirst(4).first == "4  crash!_start + 0x29")
     }
 
+    /// A fat dSYM holds two modules: standard output takes one (`--arch`), a store takes both.
+    @Test func fatFilesNeedAnArchitectureOrAStore() throws {
+        let fat = Fixtures.path("symbolic/debug-files/macos/Example.framework.dSYM")
+        let both = try CLITests.run(["symbols", "convert", fat])
+        #expect(both.status == 2 && both.stderr.contains("2 modules") && both.stdout.isEmpty, "\(both.stderr)")
+        let arm = try CLITests.run(["symbols", "convert", "--arch", "arm64", fat])
+        #expect(arm.status == 0 && arm.stdout.hasPrefix("MODULE Mac arm64 2556F1515A403847BE6CE2C1B5BE4DF80 Example\n"))
+        let none = try CLITests.run(["symbols", "convert", "--arch", "riscv64", fat])
+        #expect(none.status == 2 && none.stderr.contains("arm64, x86_64"))
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: store) }
+        let written = try CLITests.run(["symbols", "convert", "--output", store.path, fat])
+        #expect(written.status == 0)
+        for id in ["3B4566E4491B3DCF94F5AE51F624DD870", "2556F1515A403847BE6CE2C1B5BE4DF80"] {
+            #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("Example/\(id)/Example.sym").path))
+        }
+    }
+
     /// Files that are no debug file, or not one that converts, are named in the error; the rest
     /// are still converted.
     @Test func badInputsAreReportedByName() throws {
