@@ -36,6 +36,16 @@ struct CLITests {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// The crashing thread's frame lines and "Found by" lines of `stackwalk`'s text output, trimmed.
+    static func crashedThread(_ output: String) -> [String] {
+        guard let start = output.range(of: "(crashed)\n") else { return [] }
+        let rest = output[start.upperBound...]
+        let end = rest.range(of: "\nThread ")?.lowerBound ?? rest.endIndex
+        // Frame lines are indented (the module list that may follow is not).
+        return rest[..<end].split(separator: "\n").filter { $0.hasPrefix(" ") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.first?.isNumber == true || $0.hasPrefix("Found by") }
+    }
+
     nonisolated(unsafe) static let inventory: [String: [String: Any]] = {
         let json = try? Fixtures.json("INVENTORY.json") as? [String: Any]
         return json?["minidumps"] as? [String: [String: Any]] ?? [:]

@@ -94,13 +94,7 @@ struct SymbolsCLITests {
     /// dump_syms' PUBLIC-only `.sym` (no sizes) the same scan accepts stale return addresses.
     @Test func linuxBinaryUnwindsWithItsEhFrame() throws {
         let dump = Fixtures.path("symbolicator/minidumps/linux.dmp")
-        func crashedThread(_ output: String) -> [String] {
-            guard let start = output.range(of: "(crashed)\n") else { return [] }
-            let rest = output[start.upperBound...]
-            let end = rest.range(of: "\nThread ")?.lowerBound ?? rest.endIndex
-            return rest[..<end].split(separator: "\n").filter { $0.hasPrefix(" ") && ($0.dropFirst(1).first?.isNumber == true
-                || $0.contains("Found by")) }.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
+        let crashedThread = CLITests.crashedThread
         let native = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/linux/crash")])
         #expect(crashedThread(native.stdout) == [
             "0  crash!main + 0x102", "Found by: given as instruction pointer in context",
@@ -175,13 +169,7 @@ struct SymbolsCLITests {
     /// (which has only the few `__eh_frame` rows) leaves it to the scan.
     @Test func macOSBinaryAndDSYMGiveTheSymFilesFrames() throws {
         let dump = Fixtures.path("symbolicator/minidumps/macos.dmp")
-        func frames(_ output: String) -> [String] {
-            guard let start = output.range(of: "(crashed)\n") else { return [] }
-            let rest = output[start.upperBound...]
-            let end = rest.range(of: "\nThread ")?.lowerBound ?? rest.endIndex
-            return rest[..<end].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { $0.first?.isNumber == true || $0.hasPrefix("Found by") }
-        }
+        let frames = CLITests.crashedThread
         let native = try CLITests.run(["stackwalk", dump, Fixtures.path("symbolic/debug-files/macos/crash"),
                                        Fixtures.path("symbolic/debug-files/macos/crash.dSYM")])
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("syms-\(UUID().uuidString)")

@@ -294,12 +294,7 @@ import Testing
         let fromNative = try CLITests.run(["stackwalk", dump, crash, debug])
         #expect(fromStore.status == 0 && fromNative.status == 0)
         // The crashing thread's frame lines.
-        let frames = { (text: String) -> [String] in
-            let thread = text.components(separatedBy: "Thread 0 (crashed)").dropFirst().first?
-                .components(separatedBy: "\nThread 1").first ?? ""
-            return thread.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { $0.first?.isNumber == true }
-        }
+        let frames = { (text: String) in CLITests.crashedThread(text).filter { !$0.hasPrefix("Found by") } }
         let converted = frames(fromStore.stdout), native = frames(fromNative.stdout)
         #expect(Array(converted.prefix(4)) == ["0  crash!crash [main.cpp : 23]", "1  crash!start [main.cpp : 27]",
                                            "2  crash!main [main.cpp : 35 + 0x0]", "3  libc-2.23.so + 0x20830"])

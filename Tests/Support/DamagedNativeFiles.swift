@@ -20,6 +20,19 @@ public struct DamagedLoad {
 /// symbols about every address in `probes`: lookup, hasFunction and callFrameInfo. A thrown
 /// error must be a ParseError that says what went wrong and where (context or offset); any
 /// other error is recorded as a test issue. A crash or a hang would end the test run.
+/// Where each 32-bit DWARF unit of the `.debug_info` at `offset` (`size` bytes) in `bytes` ends,
+/// relative to the section.
+public func dwarfUnitEnds(_ bytes: [UInt8], offset: Int, size: Int) throws -> [Int] {
+    let view = ByteView(bytes)
+    var ends: [Int] = []
+    var at = 0
+    while at < size {
+        at += 4 + Int(try view.u32(at: offset + at))
+        ends.append(at)
+    }
+    return ends
+}
+
 public func loadDamaged(_ format: any SymbolFormat, _ bytes: [UInt8], probes: [UInt64], label: String,
                         sourceLocation: SourceLocation = #_sourceLocation) -> DamagedLoad {
     var result = DamagedLoad()

@@ -70,14 +70,7 @@ struct MalformedNativeTests {
         let info = file.sections[".debug_info"]!
         let start = 0xa16b6, end = 0xa2ad2
         file.narrow(".debug_info", offset: info.offset + start, size: end - start)
-        var ends: [Int] = []
-        var at = 0
-        let view = ByteView(file.bytes)
-        while at < end - start {
-            at += 4 + Int(try view.u32(at: info.offset + start + at))
-            ends.append(at)
-        }
-        return (file, ends)
+        return (file, try dwarfUnitEnds(file.bytes, offset: info.offset + start, size: end - start))
     }
 
     /// Every function symbol of the file (module-relative), to probe at; plus one byte inside each.

@@ -80,13 +80,7 @@ struct MalformedMachOTests {
         let info = file.sections["__DWARF,__debug_info"]!
         let start = 0x2ba49, end = 0x2d196
         file.narrow("__DWARF,__debug_info", offset: info.offset + start, size: end - start)
-        var ends: [Int] = []
-        var at = 0
-        while at < end - start {
-            at += 4 + Int(try ByteView(file.bytes).u32(at: info.offset + start + at))
-            ends.append(at)
-        }
-        return (file, ends)
+        return (file, try dwarfUnitEnds(file.bytes, offset: info.offset + start, size: end - start))
     }
 
     static func probes(_ bytes: [UInt8]) throws -> [UInt64] {
